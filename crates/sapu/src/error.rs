@@ -1,0 +1,30 @@
+//! The library's error type: what stops a run (as opposed to bad input, which is counted and
+//! quarantined, and removals, which are outcomes).
+
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The recipe is wrong.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The output directory holds an earlier run's output.
+    #[error("{}: output directory is not empty; pass --overwrite to replace its kept/, removed/ and summary.json", .0.display())]
+    OutputExists(PathBuf),
+    /// Writing output failed (disk full, permissions).
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+    /// Anything else that stops a run.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Wrap an output I/O error (its message already names the path).
+    pub fn output(e: std::io::Error) -> Error {
+        Error::Output(e)
+    }
+}
