@@ -96,7 +96,9 @@ pub fn run(
         ShardWriter::new(&out.join("removed"), &recipe.output, 0).map_err(Error::output)?;
 
     let segments = segments(&recipe.stages);
-    progress.phases.store(segments.len() as u64, Ordering::Relaxed);
+    progress
+        .phases
+        .store(segments.len() as u64, Ordering::Relaxed);
     let mut previous_spill: Option<PathBuf> = None;
     for (phase, segment) in segments.iter().enumerate() {
         progress.phase.store(phase as u64, Ordering::Relaxed);
@@ -211,7 +213,9 @@ fn split_borrow<'a>(
         }
         let s: &'a Stage = s;
         match s {
-            Stage::Corpus(c) if Some(i) == segment.decides => steps.push(Step::Decide(i, c.as_ref())),
+            Stage::Corpus(c) if Some(i) == segment.decides => {
+                steps.push(Step::Decide(i, c.as_ref()))
+            }
             Stage::Doc(d) if segment.docs.contains(&i) => steps.push(Step::Doc(i, d.as_ref())),
             _ => {}
         }
@@ -315,7 +319,8 @@ fn run_spill_phase(
     let mut issues = Vec::new();
     loop {
         line.clear();
-        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(Error::output)?;
+        let n =
+            std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(Error::output)?;
         if n == 0 {
             break;
         }
@@ -384,7 +389,10 @@ fn process_batch(
     let mut survivors: Vec<(u32, Document)> = Vec::new();
     for out in outs {
         sinks.kept.write(&out.kept_bytes).map_err(Error::output)?;
-        sinks.removed.write(&out.removed_bytes).map_err(Error::output)?;
+        sinks
+            .removed
+            .write(&out.removed_bytes)
+            .map_err(Error::output)?;
         ctx.summary.bytes_in += out.bytes_in;
         for (stage, tally) in out.stage_counts {
             ctx.summary.stages[stage].add(tally);
@@ -472,14 +480,19 @@ fn process_chunk(
             out.bytes_in += doc.text.len() as u64;
         }
         match run_steps(doc, ordinal, steps, &mut out.stage_counts) {
-            Ok(doc) => {
+            Passage::Through(doc) => {
                 if !feeds_corpus {
                     write::kept_line(&doc, &mut out.kept_bytes);
                 }
                 out.fates.push(Fate::Survived(file, doc));
             }
-            Err((doc, stage, reason)) => {
-                write::removed_line(&doc, steps_name(steps, stage), &reason, &mut out.removed_bytes);
+            Passage::RemovedBy(doc, stage, reason) => {
+                write::removed_line(
+                    &doc,
+                    steps_name(steps, stage),
+                    &reason,
+                    &mut out.removed_bytes,
+                );
                 out.fates.push(Fate::Removed(file));
             }
         }
@@ -498,14 +511,18 @@ fn steps_name(steps: &[Step], stage: usize) -> &'static str {
         .unwrap_or("unknown")
 }
 
-type Removal = (Document, usize, String);
+/// Where a document ended after a segment's steps.
+enum Passage {
+    Through(Document),
+    RemovedBy(Document, usize, String),
+}
 
 fn run_steps(
     mut doc: Document,
     ordinal: u64,
     steps: &[Step],
     tallies: &mut BTreeMap<usize, StageTally>,
-) -> Result<Document, Removal> {
+) -> Passage {
     for step in steps {
         let (idx, outcome, tally) = match step {
             Step::Decide(i, c) => {
@@ -528,11 +545,11 @@ fn run_steps(
             Outcome::Keep(d) => doc = d,
             Outcome::Remove(d, reason) => {
                 *tally.removed.entry(reason.to_string()).or_insert(0) += 1;
-                return Err((d, idx, reason.into_owned()));
+                return Passage::RemovedBy(d, idx, reason.into_owned());
             }
         }
     }
-    Ok(doc)
+    Passage::Through(doc)
 }
 
 #[derive(Serialize)]
@@ -565,7 +582,8 @@ impl SpillWriter {
 
     fn write(&mut self, f: u32, d: &Document) -> Result<(), Error> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &SpillLine { f, d }).expect("serialising a spill line");
+        serde_json::to_writer(&mut self.buf, &SpillLine { f, d })
+            .expect("serialising a spill line");
         self.buf.push(b'\n');
         self.enc.write_all(&self.buf).map_err(Error::output)
     }

@@ -174,7 +174,10 @@ impl Summary {
         for s in &mut self.stages {
             s.seconds = s.nanos as f64 / 1e9;
             for (reason, n) in &s.removed {
-                *self.removed.entry(format!("{}/{reason}", s.name)).or_insert(0) += n;
+                *self
+                    .removed
+                    .entry(format!("{}/{reason}", s.name))
+                    .or_insert(0) += n;
             }
         }
         for issue in &issues {

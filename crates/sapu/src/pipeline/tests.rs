@@ -1,0 +1,216 @@
+use std::collections::HashMap;
+use std::io::Read;
+
+use super::*;
+use crate::config::{InputConfig, OutputConfig};
+
+/// Removes documents containing a word; marks the others.
+struct DropContaining(&'static str);
+
+impl DocStage for DropContaining {
+    fn name(&self) -> &'static str {
+        "drop_containing"
+    }
+    fn process(&self, mut doc: Document, stats: &mut StageStats) -> Outcome {
+        if doc.text.contains(self.0) {
+            return Outcome::remove(doc, "contains_word");
+        }
+        stats.add("checked", 1);
+        doc.metadata.insert("checked".into(), true.into());
+        Outcome::Keep(doc)
+    }
+}
+
+/// Keeps the first document of each text: a minimal corpus stage.
+#[derive(Default)]
+struct FirstOfEachText {
+    first: HashMap<String, u64>,
+}
+
+impl CorpusStage for FirstOfEachText {
+    fn name(&self) -> &'static str {
+        "first_of_each_text"
+    }
+    fn observe(&mut self, first: u64, docs: &[Document], _: &mut StageStats) {
+        for (i, d) in docs.iter().enumerate() {
+            self.first.entry(d.text.clone()).or_insert(first + i as u64);
+        }
+    }
+    fn finish(&mut self, stats: &mut StageStats) {
+        stats.add("distinct", self.first.len() as u64);
+    }
+    fn decide(&self, ordinal: u64, doc: Document, _: &mut StageStats) -> Outcome {
+        if self.first[&doc.text] == ordinal {
+            Outcome::Keep(doc)
+        } else {
+            Outcome::remove(doc, "duplicate")
+        }
+    }
+}
+
+fn recipe(stages: Vec<Stage>) -> Recipe {
+    Recipe {
+        input: InputConfig::default(),
+        output: OutputConfig {
+            format: "jsonl".into(),
+            ..OutputConfig::default()
+        },
+        stages,
+    }
+}
+
+fn fixture(dir: &Path) -> Vec<PathBuf> {
+    let mut a = String::new();
+    for i in 0..300 {
+        let text = match i % 7 {
+            0 => "spam spam".to_string(),
+            1 => "same text".to_string(),
+            _ => format!("document {i}"),
+        };
+        a.push_str(&format!("{{\"id\":\"a{i}\",\"text\":\"{text}\"}}\n"));
+        if i == 150 {
+            a.push_str("{broken\n");
+        }
+    }
+    fs::write(dir.join("a.jsonl"), a).unwrap();
+    fs::write(dir.join("b.txt"), "same text").unwrap();
+    vec![dir.join("a.jsonl"), dir.join("b.txt")]
+}
+
+fn run_with(threads: usize, batch: usize, dir: &Path, out: &str) -> (Summary, String, String) {
+    let mut r = recipe(vec![
+        Stage::Doc(Box::new(DropContaining("spam"))),
+        Stage::Corpus(Box::new(FirstOfEachText::default())),
+        Stage::Doc(Box::new(DropContaining("document 2"))),
+    ]);
+    let opts = RunOptions {
+        threads,
+        batch_docs: batch,
+        ..RunOptions::default()
+    };
+    let out = dir.join(out);
+    let s = run(
+        &mut r,
+        &fixture(dir),
+        &out,
+        &opts,
+        &Arc::new(Progress::default()),
+    )
+    .unwrap();
+    let read = |sub: &str| {
+        let mut text = String::new();
+        for p in fs::read_dir(out.join(sub)).unwrap() {
+            fs::File::open(p.unwrap().path())
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+        }
+        text
+    };
+    (s, read("kept"), read("removed"))
+}
+
+#[test]
+fn every_document_is_kept_or_removed_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, kept, removed) = run_with(2, 16, dir.path(), "out");
+    assert_eq!(s.input_docs, 302);
+    assert_eq!(s.kept_docs + s.removed_docs, 302);
+    assert!(s.accounting_ok);
+    let expect: BTreeMap<String, u64> = [
+        ("drop_containing/contains_word", 43 + 79),
+        ("first_of_each_text/duplicate", 43),
+        ("read/invalid_json", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(s.removed, expect);
+    assert_eq!(s.kept_docs, 136);
+    assert_eq!(kept.lines().count() as u64, s.kept_docs);
+    assert_eq!(removed.lines().count() as u64, s.removed_docs);
+    assert_eq!(
+        (
+            s.files[0].input_docs,
+            s.files[0].kept_docs,
+            s.files[0].removed_docs
+        ),
+        (301, 136, 165)
+    );
+    assert_eq!((s.files[1].input_docs, s.files[1].removed_docs), (1, 1));
+    assert_eq!(s.stages[1].docs_in, 258);
+    assert_eq!(s.stages[1].counters.0.get("distinct"), Some(&215));
+    assert_eq!(s.input_issue_counts.get("invalid_json"), Some(&1));
+}
+
+#[test]
+fn output_is_in_input_order_and_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, kept1, removed1) = run_with(1, 7, dir.path(), "one");
+    let (_, kept2, removed2) = run_with(2, 64, dir.path(), "two");
+    assert_eq!(kept1, kept2);
+    assert_eq!(removed1, removed2);
+    let ids: Vec<u32> = kept1
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()[1..]
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert_eq!(ids[0], 1);
+}
+
+#[test]
+fn removed_lines_name_the_stage_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, removed) = run_with(2, 16, dir.path(), "out");
+    let first: serde_json::Value = serde_json::from_str(removed.lines().next().unwrap()).unwrap();
+    assert_eq!(first["id"], "a0");
+    assert_eq!(first["removed_by"], "drop_containing");
+    assert_eq!(first["reason"], "contains_word");
+    let bad = removed
+        .lines()
+        .find(|l| l.contains("invalid_json"))
+        .unwrap();
+    let bad: serde_json::Value = serde_json::from_str(bad).unwrap();
+    assert_eq!(bad["removed_by"], "read");
+    assert_eq!(bad["text"], "{broken");
+    assert_eq!(bad["metadata"]["source"]["line"], 152);
+}
+
+#[test]
+fn refuses_a_non_empty_output_dir_unless_overwriting() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = fixture(dir.path());
+    let out = dir.path().join("out");
+    let progress = Arc::new(Progress::default());
+    run(
+        &mut recipe(vec![]),
+        &inputs,
+        &out,
+        &RunOptions::default(),
+        &progress,
+    )
+    .unwrap();
+    let again = run(
+        &mut recipe(vec![]),
+        &inputs,
+        &out,
+        &RunOptions::default(),
+        &progress,
+    );
+    assert!(matches!(again, Err(Error::OutputExists(_))));
+    let opts = RunOptions {
+        overwrite: true,
+        ..RunOptions::default()
+    };
+    let s = run(&mut recipe(vec![]), &inputs, &out, &opts, &progress).unwrap();
+    assert_eq!(s.kept_docs, 301);
+    assert!(!out.join(".sapu-tmp").exists());
+}

@@ -18,7 +18,7 @@ pub(super) fn read(source: &Source, reader: &mut dyn BufRead, sink: &mut dyn FnM
     let starts_with_bracket = match reader.fill_buf() {
         Ok(buf) => buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['),
         Err(e) => {
-            sink(source.io_error(None, 0, &e));
+            sink(source.io_error(Some(1), 0, &e));
             return;
         }
     };

@@ -230,7 +230,10 @@ pub fn read_file(
     let mut reader: Box<dyn BufRead + Send> = match compression.decoder(counted) {
         Ok(r) => Box::new(BufReader::with_capacity(1 << 20, r)),
         Err(e) => {
-            sink(issue(compression.error_code(), format!("cannot start decompression: {e}")));
+            sink(issue(
+                compression.error_code(),
+                format!("cannot start decompression: {e}"),
+            ));
             return;
         }
     };
@@ -278,7 +281,8 @@ impl Source<'_> {
                 None => self.path.to_string(),
             };
             let mut doc = Document::new(id, quarantine_text(bytes));
-            doc.metadata.insert("source".into(), serde_json::json!(location));
+            doc.metadata
+                .insert("source".into(), serde_json::json!(location));
             doc
         });
         Record::Bad {

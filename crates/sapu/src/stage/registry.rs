@@ -114,7 +114,11 @@ mod tests {
             assert!(!e.summary.is_empty(), "{} has no summary", e.name);
             for r in e.reasons {
                 assert!(
-                    r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '<' || c == '>'),
+                    r.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '_'
+                        || c == '<'
+                        || c == '>'),
                     "{}: reason {r} is not snake_case",
                     e.name
                 );
