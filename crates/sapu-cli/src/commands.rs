@@ -24,9 +24,6 @@ pub enum Mode {
 }
 
 pub fn run(args: RunArgs, mode: Mode) -> Result<u8> {
-    if args.resume {
-        bail!("--resume is not available yet: rerun with --overwrite to start over");
-    }
     let (text, origin) = match &args.config {
         Some(path) => (
             std::fs::read_to_string(path)
@@ -49,8 +46,18 @@ pub fn run(args: RunArgs, mode: Mode) -> Result<u8> {
         threads: args.threads,
         batch_docs: args.batch_docs,
         overwrite: args.overwrite,
+        resume: args.resume,
         ..RunOptions::default()
     };
+    let stop = Arc::clone(&opts.stop);
+    // The first Ctrl-C asks the engine to stop at the next batch boundary with a checkpoint;
+    // a second one ends the process at once (the last checkpoint still allows --resume).
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("sapu: stopping at the next batch boundary (Ctrl-C again to quit now)");
+    });
     let progress = Arc::new(Progress::default());
     let display = Display::start(&progress, args.quiet);
     let result = pipeline::run(&mut recipe, &args.inputs, &args.output, &opts, &progress);

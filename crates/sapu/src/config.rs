@@ -63,6 +63,8 @@ pub struct Recipe {
     pub output: OutputConfig,
     /// The stages, in order.
     pub stages: Vec<Stage>,
+    /// The recipe text it was built from (identifies the recipe when a run resumes).
+    pub source: String,
 }
 
 /// Every problem found in a recipe, each with its origin and line.
@@ -131,6 +133,7 @@ impl Recipe {
                 input,
                 output,
                 stages,
+                source: text.to_string(),
             })
         } else {
             Err(ConfigError { problems })

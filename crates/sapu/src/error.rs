@@ -17,6 +17,9 @@ pub enum Error {
     /// Writing output failed (disk full, permissions).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// The run was asked to stop (Ctrl-C) and stopped at a checkpoint.
+    #[error("interrupted; the output so far is saved: continue with the same command plus --resume (output in {})", .0.display())]
+    Interrupted(PathBuf),
     /// Anything else that stops a run.
     #[error("{0}")]
     Other(String),

@@ -34,7 +34,10 @@ fn unknown_stage_type_names_the_line_and_suggests() {
 #[test]
 fn unknown_keys_name_their_line_and_suggest_the_close_one() {
     let case = Case::new();
-    case.write("r.toml", "[input]\ntext_feld = \"body\"\n\n[output]\nformat = \"csv\"\n");
+    case.write(
+        "r.toml",
+        "[input]\ntext_feld = \"body\"\n\n[output]\nformat = \"csv\"\n",
+    );
     let o = case.sapu(&["config", "--check", "r.toml"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -43,7 +46,9 @@ fn unknown_keys_name_their_line_and_suggest_the_close_one() {
         "{err}"
     );
     assert!(
-        err.contains("r.toml:5: output `format` must be one of jsonl, jsonl.gz, jsonl.zst (got `csv`)"),
+        err.contains(
+            "r.toml:5: output `format` must be one of jsonl, jsonl.gz, jsonl.zst (got `csv`)"
+        ),
         "{err}"
     );
 }
@@ -63,5 +68,9 @@ fn stage_without_type_is_an_error() {
     case.write("r.toml", "[[stages]]\nkeep = [\"ind\"]\n");
     let o = case.sapu(&["config", "--check", "r.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("r.toml:1: stage 1 has no `type`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("r.toml:1: stage 1 has no `type`"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -16,17 +16,29 @@ fn usage_errors_exit_2() {
 fn version_and_help_with_examples() {
     let case = Case::new();
     let o = case.sapu(&["--version"]);
-    assert_eq!(stdout(&o).trim(), format!("sapu {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("sapu {}", env!("CARGO_PKG_VERSION"))
+    );
     let o = case.sapu(&["--help"]);
     let help = stdout(&o);
-    assert!(help.contains("Examples:") && help.contains("sapu run examples/corpus -o out"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("sapu run examples/corpus -o out"),
+        "{help}"
+    );
 }
 
 #[test]
-fn resume_says_clearly_it_is_not_there_yet() {
+fn resume_of_a_complete_run_says_so_and_of_a_fresh_dir_just_runs() {
     let case = Case::new();
     case.write("a.jsonl", "{\"text\":\"x\"}\n");
-    let o = case.sapu(&["run", "a.jsonl", "-o", "out", "--resume"]);
+    let o = case.sapu(&["run", "a.jsonl", "-o", "out", "--resume", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = case.sapu(&["run", "a.jsonl", "-o", "out", "--resume", "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--resume is not available yet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this run is already complete"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -59,7 +59,11 @@ pub fn read_parts(dir: &Path) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for p in names {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("part-"), "unexpected file {name} in {}", dir.display());
+        assert!(
+            name.starts_with("part-"),
+            "unexpected file {name} in {}",
+            dir.display()
+        );
         let mut bytes = Vec::new();
         let f = fs::File::open(&p).unwrap();
         if name.ends_with(".zst") {
@@ -68,7 +72,9 @@ pub fn read_parts(dir: &Path) -> Vec<serde_json::Value> {
                 .read_to_end(&mut bytes)
                 .unwrap();
         } else if name.ends_with(".gz") {
-            flate2::read::MultiGzDecoder::new(f).read_to_end(&mut bytes).unwrap();
+            flate2::read::MultiGzDecoder::new(f)
+                .read_to_end(&mut bytes)
+                .unwrap();
         } else {
             bytes = fs::read(&p).unwrap();
         }
@@ -82,9 +88,7 @@ pub fn read_parts(dir: &Path) -> Vec<serde_json::Value> {
 /// Assert equality of two texts, printing both in full between rulers on failure.
 pub fn assert_text_eq(expected: &str, actual: &str) {
     if expected != actual {
-        panic!(
-            "\n--- expected ---\n{expected}\n--- actual ---\n{actual}\n----------------\n"
-        );
+        panic!("\n--- expected ---\n{expected}\n--- actual ---\n{actual}\n----------------\n");
     }
 }
 

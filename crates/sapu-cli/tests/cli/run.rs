@@ -42,7 +42,10 @@ fn run_writes_kept_removed_and_summary_and_accounts_for_every_document() {
     };
     assert_eq!(removed_docs.len() as u64, removed);
     for r in &removed_docs {
-        assert!(r["removed_by"].is_string() && r["reason"].is_string(), "{r}");
+        assert!(
+            r["removed_by"].is_string() && r["reason"].is_string(),
+            "{r}"
+        );
     }
 }
 
@@ -51,7 +54,17 @@ fn one_and_two_threads_give_byte_identical_output() {
     let case = Case::new();
     mixed_input(&case);
     for (threads, out) in [("1", "t1"), ("2", "t2")] {
-        let o = case.sapu(&["run", "in", "-o", out, "--threads", threads, "--batch-docs", "37", "--quiet"]);
+        let o = case.sapu(&[
+            "run",
+            "in",
+            "-o",
+            out,
+            "--threads",
+            threads,
+            "--batch-docs",
+            "37",
+            "--quiet",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     for sub in ["kept", "removed"] {
@@ -64,13 +77,20 @@ fn one_and_two_threads_give_byte_identical_output() {
                 .unwrap()
                 .map(|e| {
                     let p = e.unwrap().path();
-                    (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap())
+                    (
+                        p.file_name().unwrap().to_string_lossy().into_owned(),
+                        fs::read(&p).unwrap(),
+                    )
                 })
                 .collect();
             v.sort();
             v
         };
-        assert_eq!(list("t1"), list("t2"), "{sub}/ differs between 1 and 2 threads");
+        assert_eq!(
+            list("t1"),
+            list("t2"),
+            "{sub}/ differs between 1 and 2 threads"
+        );
     }
 }
 
@@ -78,11 +98,17 @@ fn one_and_two_threads_give_byte_identical_output() {
 fn bad_input_is_named_counted_and_quarantined_and_exits_1() {
     let case = Case::new();
     let mut bad = b"{\"id\":\"ok1\",\"text\":\"baik\"}\n{\"id\":\"x\" oops}\n".to_vec();
-    bad.extend_from_slice(b"{\"id\":\"u\",\"text\":\"\xfe\xff\"}\n{\"id\":\"n\",\"body\":\"tanpa teks\"}\n");
+    bad.extend_from_slice(
+        b"{\"id\":\"u\",\"text\":\"\xfe\xff\"}\n{\"id\":\"n\",\"body\":\"tanpa teks\"}\n",
+    );
     case.write("in/bad.jsonl", bad);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     for i in 0..3000 {
-        writeln!(gz, "{{\"id\":\"g{i}\",\"text\":\"baris {i} dari berkas yang terpotong\"}}").unwrap();
+        writeln!(
+            gz,
+            "{{\"id\":\"g{i}\",\"text\":\"baris {i} dari berkas yang terpotong\"}}"
+        )
+        .unwrap();
     }
     let gz = gz.finish().unwrap();
     case.write("in/cut.jsonl.gz", &gz[..gz.len() / 2]);
@@ -91,7 +117,10 @@ fn bad_input_is_named_counted_and_quarantined_and_exits_1() {
     let err = stderr(&o);
     assert!(err.contains("in/bad.jsonl:2: invalid JSON"), "{err}");
     assert!(err.contains("in/bad.jsonl:3: invalid UTF-8"), "{err}");
-    assert!(err.contains("in/bad.jsonl:4: record has no `text` field"), "{err}");
+    assert!(
+        err.contains("in/bad.jsonl:4: record has no `text` field"),
+        "{err}"
+    );
     assert!(err.contains("in/cut.jsonl.gz:"), "{err}");
     assert!(err.contains("gzip stream is truncated"), "{err}");
     let s = case.summary("out");
@@ -103,14 +132,20 @@ fn bad_input_is_named_counted_and_quarantined_and_exits_1() {
     let files = s["files"].as_array().unwrap();
     assert_eq!(files[0]["input_docs"], 4);
     let from_gz = files[1]["input_docs"].as_u64().unwrap();
-    assert!(from_gz > 500 && from_gz < 3000, "{from_gz} docs before the damage");
+    assert!(
+        from_gz > 500 && from_gz < 3000,
+        "{from_gz} docs before the damage"
+    );
     let removed = read_parts(&case.path("out/removed"));
     let reasons: Vec<_> = removed
         .iter()
         .filter(|r| r["removed_by"] == "read")
         .map(|r| r["reason"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(reasons, ["invalid_json", "invalid_utf8", "missing_text_field"]);
+    assert_eq!(
+        reasons,
+        ["invalid_json", "invalid_utf8", "missing_text_field"]
+    );
 }
 
 #[test]
@@ -119,7 +154,11 @@ fn a_missing_input_is_named_and_the_rest_still_runs() {
     case.write("in/a.jsonl", "{\"id\":\"a\",\"text\":\"ada\"}\n");
     let o = case.sapu(&["run", "in/a.jsonl", "nope.jsonl", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("nope.jsonl: cannot read input"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nope.jsonl: cannot read input"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(case.summary("out")["input_docs"], 1);
 }
 
@@ -127,7 +166,10 @@ fn a_missing_input_is_named_and_the_rest_still_runs() {
 fn part_files_are_only_visible_complete() {
     let case = Case::new();
     mixed_input(&case);
-    case.write("tiny.toml", "[output]\nformat = \"jsonl\"\nshard_bytes = 2000\n");
+    case.write(
+        "tiny.toml",
+        "[output]\nformat = \"jsonl\"\nshard_bytes = 2000\n",
+    );
     let o = case.sapu(&["run", "in", "-o", "out", "--config", "tiny.toml", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let names: Vec<String> = fs::read_dir(case.path("out/kept"))
@@ -135,19 +177,36 @@ fn part_files_are_only_visible_complete() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.len() > 5, "{names:?}");
-    assert!(names.iter().all(|n| n.starts_with("part-") && n.ends_with(".jsonl")), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("part-") && n.ends_with(".jsonl")),
+        "{names:?}"
+    );
     let docs = read_parts(&case.path("out/kept"));
-    assert_eq!(docs.len() as u64, case.summary("out")["kept_docs"].as_u64().unwrap());
+    assert_eq!(
+        docs.len() as u64,
+        case.summary("out")["kept_docs"].as_u64().unwrap()
+    );
 }
 
 #[test]
 fn refuses_existing_output_unless_overwrite() {
     let case = Case::new();
     mixed_input(&case);
-    assert_eq!(case.sapu(&["run", "in", "-o", "out", "--quiet"]).status.code(), Some(0));
+    assert_eq!(
+        case.sapu(&["run", "in", "-o", "out", "--quiet"])
+            .status
+            .code(),
+        Some(0)
+    );
     let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("output directory is not empty; pass --overwrite"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("output directory is not empty; pass --overwrite"),
+        "{}",
+        stderr(&o)
+    );
     let o = case.sapu(&["run", "in", "-o", "out", "--quiet", "--overwrite"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -5,27 +5,35 @@
 //! ending in a corpus stage are observed by it and spilled to a compressed temporary file; once
 //! all are observed the stage decides, and the next segment reads the spill. Memory is bounded
 //! by the batch size (plus whatever index a corpus stage keeps), never by the corpus.
+//!
+//! Every few batches the engine checkpoints: it ends the compressed stream of each open part
+//! file, syncs it, and records (atomically) how far it got. `--resume` cuts the parts back to
+//! the checkpoint, rebuilds corpus-stage state by replaying the spill written so far, and goes
+//! on from the next record, so an interrupted run finishes with the same output as an
+//! uninterrupted one.
 
+mod checkpoint;
 mod summary;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Recipe;
+use crate::config::{InputConfig, OutputConfig, Recipe};
 use crate::doc::{Document, Outcome};
 use crate::read::{self, InputIssue, ReadProgress, Record};
 use crate::stage::{CorpusStage, DocStage, Stage, StageStats};
 use crate::write::{self, ShardWriter};
 use crate::Error;
 
+use checkpoint::{Checkpoint, Position};
 pub use summary::{FileSummary, StageSummary, Summary};
 
 /// How a run is carried out (not what it does: that is the recipe).
@@ -37,8 +45,14 @@ pub struct RunOptions {
     pub batch_docs: usize,
     /// Bytes of text per batch (a batch ends at whichever limit comes first).
     pub batch_bytes: usize,
+    /// Checkpoint after this many batches (0: only when interrupted).
+    pub checkpoint_batches: u64,
     /// Replace the outputs of an earlier run in the output directory.
     pub overwrite: bool,
+    /// Continue an interrupted run from its last checkpoint.
+    pub resume: bool,
+    /// Set from outside (Ctrl-C) to stop at the next batch boundary with a checkpoint.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Default for RunOptions {
@@ -47,7 +61,10 @@ impl Default for RunOptions {
             threads: 0,
             batch_docs: 4096,
             batch_bytes: 32 << 20,
+            checkpoint_batches: 8,
             overwrite: false,
+            resume: false,
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -74,13 +91,22 @@ pub fn run(
     progress: &Arc<Progress>,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    prepare_output_dir(out, opts.overwrite)?;
+    let fingerprint = checkpoint::fingerprint(recipe, inputs, opts);
+    let tmp_dir = out.join(".sapu-tmp");
+    let mut resume = if opts.resume {
+        checkpoint::load(out, &fingerprint)?
+    } else {
+        None
+    };
+    if resume.is_none() {
+        prepare_output_dir(out, opts.overwrite || opts.resume)?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads();
-    let (files, mut issues, skipped_files) = read::expand_inputs(inputs);
+    let (files, issues, skipped_files) = read::expand_inputs(inputs);
     let total: u64 = files
         .iter()
         .filter_map(|f| fs::metadata(f).ok())
@@ -88,78 +114,133 @@ pub fn run(
         .sum();
     progress.read.total_bytes.store(total, Ordering::Relaxed);
 
-    let mut summary = Summary::new(&recipe.stages, &files, threads);
-    summary.skipped_files = skipped_files;
-    let tmp_dir = out.join(".sapu-tmp");
-    let mut kept = ShardWriter::new(&out.join("kept"), &recipe.output, 0).map_err(Error::output)?;
-    let mut removed =
-        ShardWriter::new(&out.join("removed"), &recipe.output, 0).map_err(Error::output)?;
+    let (mut summary, mut kept, mut removed, start_phase) = match &resume {
+        Some(c) => {
+            let mut s = c.summary.clone();
+            s.resumed = true;
+            s.threads = threads;
+            (
+                s,
+                ShardWriter::resume(&out.join("kept"), &recipe.output, &c.kept)
+                    .map_err(Error::output)?,
+                ShardWriter::resume(&out.join("removed"), &recipe.output, &c.removed)
+                    .map_err(Error::output)?,
+                c.phase,
+            )
+        }
+        None => {
+            let mut s = Summary::new(&recipe.stages, &files, threads);
+            s.skipped_files = skipped_files;
+            issues.into_iter().for_each(|i| s.record_issue(i));
+            (
+                s,
+                ShardWriter::new(&out.join("kept"), &recipe.output).map_err(Error::output)?,
+                ShardWriter::new(&out.join("removed"), &recipe.output).map_err(Error::output)?,
+                0,
+            )
+        }
+    };
 
     let segments = segments(&recipe.stages);
     progress
         .phases
         .store(segments.len() as u64, Ordering::Relaxed);
-    let mut previous_spill: Option<PathBuf> = None;
-    for (phase, segment) in segments.iter().enumerate() {
+    for (phase, segment) in segments.iter().enumerate().skip(start_phase) {
         progress.phase.store(phase as u64, Ordering::Relaxed);
         progress.docs_done.store(0, Ordering::Relaxed);
-        let spill_path = segment
-            .feeds
-            .map(|_| tmp_dir.join(format!("spill-{phase}.jsonl.zst")));
-        let mut spill = match &spill_path {
-            Some(p) => {
-                fs::create_dir_all(&tmp_dir).map_err(Error::output)?;
-                Some(SpillWriter::create(p)?)
+        let here = resume.take().filter(|c| c.phase == phase);
+        let spill_dir = |k: usize| tmp_dir.join(format!("spill-{k}"));
+        let mut spill = match (segment.feeds, &here) {
+            (None, _) => None,
+            (Some(_), Some(c)) => Some(
+                ShardWriter::resume(
+                    &spill_dir(phase),
+                    &spill_config(),
+                    c.spill.as_ref().expect("a spill state"),
+                )
+                .map_err(Error::output)?,
+            ),
+            (Some(_), None) => {
+                let _ = fs::remove_dir_all(spill_dir(phase));
+                Some(ShardWriter::new(&spill_dir(phase), &spill_config()).map_err(Error::output)?)
             }
-            None => None,
         };
-        let mut sinks = Sinks {
-            kept: &mut kept,
-            removed: &mut removed,
-            spill: spill.as_mut(),
-        };
-        let (stages, corpus) = split_borrow(&mut recipe.stages, segment);
+        if here.is_some() {
+            // Corpus-stage state is not saved: it is rebuilt from the spills, which hold
+            // exactly the documents those stages observed.
+            if let Some(idx) = segment.decides {
+                let c = corpus_mut(&mut recipe.stages, idx);
+                pool.install(|| replay(&spill_dir(phase - 1), c, opts))?;
+                pool.install(|| c.finish(&mut StageStats::default()));
+            }
+            if let Some(idx) = segment.feeds {
+                let c = corpus_mut(&mut recipe.stages, idx);
+                pool.install(|| replay(&spill_dir(phase), c, opts))?;
+            }
+        }
+        let position = here.as_ref().map_or(Position::default(), |c| c.position);
+        let (steps, feed) = split_borrow(&mut recipe.stages, segment);
         let mut ctx = PhaseCtx {
-            stages: &stages,
+            phase,
+            steps: &steps,
             decide: segment.decides,
-            corpus_feed: corpus,
+            feed,
             summary: &mut summary,
             progress,
             input_cfg: &recipe.input,
-            next_ordinal: 0,
+            kept: &mut kept,
+            removed: &mut removed,
+            spill: spill.as_mut(),
+            position,
+            batches_since_checkpoint: 0,
+            opts,
+            out,
+            fingerprint: &fingerprint,
         };
-        pool.install(|| match &previous_spill {
-            None => run_input_phase(&files, &mut ctx, &mut sinks, opts, &mut issues),
-            Some(p) => run_spill_phase(p, &mut ctx, &mut sinks, opts),
+        pool.install(|| match segment.decides {
+            None => run_input_phase(&files, &mut ctx),
+            Some(_) => run_spill_phase(&spill_dir(phase - 1), &mut ctx),
         })?;
-        if let Some(s) = spill {
-            s.finish()?;
+        if let Some(mut s) = spill {
+            s.close_part().map_err(Error::output)?;
         }
         if let Some(idx) = segment.feeds {
-            let Stage::Corpus(c) = &mut recipe.stages[idx] else {
-                unreachable!("segment feeds a corpus stage")
-            };
+            let c = corpus_mut(&mut recipe.stages, idx);
             let t = Instant::now();
             let mut stats = StageStats::default();
             pool.install(|| c.finish(&mut stats));
             summary.stages[idx].add_time(t.elapsed().as_nanos() as u64);
             summary.stages[idx].counters.merge(&stats);
         }
-        if let Some(p) = previous_spill.take() {
-            let _ = fs::remove_file(p);
+        if phase > 0 {
+            let _ = fs::remove_dir_all(spill_dir(phase - 1));
         }
-        previous_spill = spill_path;
     }
     kept.close_part().map_err(Error::output)?;
     removed.close_part().map_err(Error::output)?;
     summary.bytes_out = kept.bytes_written;
-    summary.kept_parts = kept.parts.len() as u64;
-    summary.removed_parts = removed.parts.len() as u64;
-    let _ = fs::remove_dir_all(&tmp_dir);
-    summary.finish(issues, started.elapsed().as_secs_f64());
+    summary.kept_parts = kept.parts_done;
+    summary.removed_parts = removed.parts_done;
+    summary.finish(started.elapsed().as_secs_f64());
     let json = serde_json::to_vec_pretty(&summary).expect("serialising the summary");
     write::write_atomic(&out.join("summary.json"), &json).map_err(Error::output)?;
+    let _ = fs::remove_dir_all(&tmp_dir);
     Ok(summary)
+}
+
+fn spill_config() -> OutputConfig {
+    OutputConfig {
+        format: "jsonl.zst".into(),
+        shard_bytes: u64::MAX,
+        compression_level: 1,
+    }
+}
+
+fn corpus_mut(stages: &mut [Stage], idx: usize) -> &mut dyn CorpusStage {
+    match &mut stages[idx] {
+        Stage::Corpus(c) => c.as_mut(),
+        Stage::Doc(_) => unreachable!("segments point at corpus stages"),
+    }
 }
 
 /// A run of document stages between corpus stages: it may begin with the decisions of the
@@ -177,10 +258,11 @@ fn segments(stages: &[Stage]) -> Vec<Segment> {
         feeds: None,
     }];
     for (i, s) in stages.iter().enumerate() {
+        let last = out.last_mut().expect("one segment");
         match s {
-            Stage::Doc(_) => out.last_mut().expect("one segment").docs.push(i),
+            Stage::Doc(_) => last.docs.push(i),
             Stage::Corpus(_) => {
-                out.last_mut().expect("one segment").feeds = Some(i);
+                last.feeds = Some(i);
                 out.push(Segment {
                     decides: Some(i),
                     docs: Vec::new(),
@@ -197,6 +279,23 @@ enum Step<'a> {
     Decide(usize, &'a dyn CorpusStage),
     Doc(usize, &'a dyn DocStage),
 }
+
+impl Step<'_> {
+    fn index(&self) -> usize {
+        match self {
+            Step::Decide(i, _) | Step::Doc(i, _) => *i,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Step::Decide(_, c) => c.name(),
+            Step::Doc(_, d) => d.name(),
+        }
+    }
+}
+
+type CorpusFeed<'a> = &'a mut (dyn CorpusStage + 'static);
 
 fn split_borrow<'a>(
     stages: &'a mut [Stage],
@@ -223,53 +322,95 @@ fn split_borrow<'a>(
     (steps, feed)
 }
 
-type CorpusFeed<'a> = &'a mut (dyn CorpusStage + 'static);
-
 struct PhaseCtx<'a, 'b> {
-    stages: &'a [Step<'b>],
+    phase: usize,
+    steps: &'a [Step<'b>],
     decide: Option<usize>,
-    corpus_feed: Option<(usize, CorpusFeed<'b>)>,
+    feed: Option<(usize, CorpusFeed<'b>)>,
     summary: &'a mut Summary,
     progress: &'a Arc<Progress>,
-    input_cfg: &'a crate::config::InputConfig,
-    next_ordinal: u64,
-}
-
-struct Sinks<'a> {
+    input_cfg: &'a InputConfig,
     kept: &'a mut ShardWriter,
     removed: &'a mut ShardWriter,
-    spill: Option<&'a mut SpillWriter>,
+    spill: Option<&'a mut ShardWriter>,
+    /// How far this phase has got: the next record to process.
+    position: Position,
+    batches_since_checkpoint: u64,
+    opts: &'a RunOptions,
+    out: &'a Path,
+    fingerprint: &'a str,
 }
 
-/// A unit of work entering a phase, tagged with the input file it came from.
+impl PhaseCtx<'_, '_> {
+    /// Make the outputs durable and record the position, atomically.
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        let state = Checkpoint {
+            fingerprint: self.fingerprint.to_string(),
+            phase: self.phase,
+            position: self.position,
+            kept: self.kept.checkpoint().map_err(Error::output)?,
+            removed: self.removed.checkpoint().map_err(Error::output)?,
+            spill: match self.spill.as_mut() {
+                Some(s) => Some(s.checkpoint().map_err(Error::output)?),
+                None => None,
+            },
+            summary: self.summary.clone(),
+        };
+        checkpoint::save(self.out, &state)?;
+        self.batches_since_checkpoint = 0;
+        Ok(())
+    }
+
+    /// After each batch: checkpoint when due, and stop cleanly when asked to.
+    fn after_batch(&mut self) -> Result<(), Error> {
+        self.batches_since_checkpoint += 1;
+        let stop = self.opts.stop.load(Ordering::Relaxed);
+        let due = self.opts.checkpoint_batches > 0
+            && self.batches_since_checkpoint >= self.opts.checkpoint_batches;
+        if stop || due {
+            self.checkpoint()?;
+        }
+        if stop {
+            return Err(Error::Interrupted(self.out.to_path_buf()));
+        }
+        Ok(())
+    }
+}
+
+/// A unit of work entering a phase: an input record (file, record number in that file), or a
+/// spilled document (its ordinal).
+// Boxing the record would cost an allocation per document to save ~200 bytes per batch slot.
+#[allow(clippy::large_enum_variant)]
 enum Item {
-    Record(u32, Record),
+    Record(u32, u64, Record),
     Spilled(u64, Vec<u8>),
 }
 
-fn run_input_phase(
-    files: &[PathBuf],
-    ctx: &mut PhaseCtx,
-    sinks: &mut Sinks,
-    opts: &RunOptions,
-    issues: &mut Vec<InputIssue>,
-) -> Result<(), Error> {
+fn run_input_phase(files: &[PathBuf], ctx: &mut PhaseCtx) -> Result<(), Error> {
     let (tx, rx) = crossbeam_channel::bounded::<Vec<Item>>(4);
     let files = files.to_vec();
     let cfg = ctx.input_cfg.clone();
     let read_progress = Arc::clone(&ctx.progress.read);
-    let (batch_docs, batch_bytes) = (opts.batch_docs.max(1), opts.batch_bytes.max(1));
+    let start = ctx.position;
+    let (batch_docs, batch_bytes) = (ctx.opts.batch_docs.max(1), ctx.opts.batch_bytes.max(1));
     let reader = std::thread::spawn(move || {
         let mut batch = Vec::new();
         let mut bytes = 0usize;
-        for (i, path) in files.iter().enumerate() {
+        for (i, path) in files.iter().enumerate().skip(start.file as usize) {
+            let skip = if i as u64 == start.file {
+                start.record
+            } else {
+                0
+            };
+            let mut seq = 0u64;
             let mut stop = false;
             read::read_file(path, &cfg, &read_progress, &mut |record| {
-                if stop {
+                seq += 1;
+                if stop || seq <= skip {
                     return;
                 }
                 bytes += record_size(&record);
-                batch.push(Item::Record(i as u32, record));
+                batch.push(Item::Record(i as u32, seq, record));
                 if batch.len() >= batch_docs || bytes >= batch_bytes {
                     bytes = 0;
                     stop = tx.send(std::mem::take(&mut batch)).is_err();
@@ -285,8 +426,18 @@ fn run_input_phase(
     });
     let mut result = Ok(());
     for batch in rx.iter() {
-        if let Err(e) = process_batch(batch, ctx, sinks, issues) {
-            result = Err(e);
+        let last = match batch.last() {
+            Some(Item::Record(file, seq, _)) => Position {
+                file: u64::from(*file),
+                record: *seq,
+            },
+            _ => ctx.position,
+        };
+        result = process_batch(batch, ctx).and_then(|()| {
+            ctx.position = last;
+            ctx.after_batch()
+        });
+        if result.is_err() {
             break;
         }
     }
@@ -303,39 +454,83 @@ fn record_size(record: &Record) -> usize {
     }
 }
 
-fn run_spill_phase(
-    spill: &Path,
-    ctx: &mut PhaseCtx,
-    sinks: &mut Sinks,
+/// Feed `consume` the lines of every part file in a spill directory, in order, with their
+/// ordinals, in batches.
+fn for_each_spill_batch(
+    dir: &Path,
     opts: &RunOptions,
+    skip: u64,
+    consume: &mut dyn FnMut(Vec<Item>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let file = File::open(spill).map_err(Error::output)?;
-    let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::output)?;
-    let mut reader = BufReader::with_capacity(1 << 20, decoder);
+    // The spill of a resumed input phase is still open, under its temporary name.
+    let mut parts: Vec<(u32, PathBuf)> = fs::read_dir(dir)
+        .map_err(Error::output)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| write::part_index(&p).map(|i| (i, p)))
+        .collect();
+    parts.sort();
+    let parts = parts.into_iter().map(|(_, p)| p);
     let mut batch = Vec::new();
     let mut bytes = 0;
     let mut ordinal = 0u64;
-    let mut line = Vec::new();
-    let mut issues = Vec::new();
-    loop {
-        line.clear();
-        let n =
-            std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(Error::output)?;
-        if n == 0 {
-            break;
-        }
-        bytes += line.len();
-        batch.push(Item::Spilled(ordinal, std::mem::take(&mut line)));
-        ordinal += 1;
-        if batch.len() >= opts.batch_docs.max(1) || bytes >= opts.batch_bytes.max(1) {
-            process_batch(std::mem::take(&mut batch), ctx, sinks, &mut issues)?;
-            bytes = 0;
+    for part in parts {
+        let file = File::open(&part).map_err(Error::output)?;
+        let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::output)?;
+        let mut reader = BufReader::with_capacity(1 << 20, decoder);
+        loop {
+            let mut line = Vec::new();
+            if reader.read_until(b'\n', &mut line).map_err(Error::output)? == 0 {
+                break;
+            }
+            ordinal += 1;
+            if ordinal <= skip {
+                continue;
+            }
+            bytes += line.len();
+            batch.push(Item::Spilled(ordinal - 1, line));
+            if batch.len() >= opts.batch_docs.max(1) || bytes >= opts.batch_bytes.max(1) {
+                consume(std::mem::take(&mut batch))?;
+                bytes = 0;
+            }
         }
     }
     if !batch.is_empty() {
-        process_batch(batch, ctx, sinks, &mut issues)?;
+        consume(batch)?;
     }
     Ok(())
+}
+
+fn run_spill_phase(spill: &Path, ctx: &mut PhaseCtx) -> Result<(), Error> {
+    let skip = ctx.position.record;
+    for_each_spill_batch(spill, ctx.opts, skip, &mut |batch| {
+        let last = match batch.last() {
+            Some(Item::Spilled(ordinal, _)) => ordinal + 1,
+            _ => ctx.position.record,
+        };
+        process_batch(batch, ctx)?;
+        ctx.position.record = last;
+        ctx.after_batch()
+    })
+}
+
+/// Observe again, for a resumed run, the documents a corpus stage had observed before.
+fn replay(spill: &Path, stage: &mut dyn CorpusStage, opts: &RunOptions) -> Result<(), Error> {
+    let mut scratch = StageStats::default();
+    for_each_spill_batch(spill, opts, 0, &mut |batch| {
+        let first = match batch.first() {
+            Some(Item::Spilled(o, _)) => *o,
+            _ => 0,
+        };
+        let docs: Vec<Document> = batch
+            .par_iter()
+            .map(|item| match item {
+                Item::Spilled(_, line) => parse_spill_line(line).d,
+                Item::Record(..) => unreachable!("spills hold spilled documents"),
+            })
+            .collect();
+        stage.observe(first, &docs, &mut scratch);
+        Ok(())
+    })
 }
 
 /// What happened to one document in a segment.
@@ -354,9 +549,9 @@ struct ChunkOut {
     fates: Vec<Fate>,
     kept_bytes: Vec<u8>,
     removed_bytes: Vec<u8>,
+    spill_bytes: Vec<u8>,
     stage_counts: BTreeMap<usize, StageTally>,
-    read_removed: BTreeMap<&'static str, u64>,
-    read_issues: Vec<InputIssue>,
+    read_removed: Vec<InputIssue>,
     bytes_in: u64,
 }
 
@@ -369,70 +564,61 @@ pub(crate) struct StageTally {
     pub(crate) stats: StageStats,
 }
 
-fn process_batch(
-    batch: Vec<Item>,
-    ctx: &mut PhaseCtx,
-    sinks: &mut Sinks,
-    issues: &mut Vec<InputIssue>,
-) -> Result<(), Error> {
+fn process_batch(batch: Vec<Item>, ctx: &mut PhaseCtx) -> Result<(), Error> {
     let n = batch.len();
-    let feeds_corpus = ctx.corpus_feed.is_some();
+    let feeds = ctx.feed.is_some();
     let chunk = (n / (rayon::current_num_threads() * 4)).clamp(16, 1024);
-    let steps = ctx.stages;
-    let cfg = ctx.input_cfg;
-    let decide = ctx.decide;
+    let (steps, cfg, first_phase) = (ctx.steps, ctx.input_cfg, ctx.decide.is_none());
     let outs: Vec<ChunkOut> = batch
         .into_par_iter()
         .chunks(chunk)
-        .map(|items| process_chunk(items, steps, cfg, decide, feeds_corpus))
+        .map(|items| process_chunk(items, steps, cfg, first_phase, feeds))
         .collect();
-    let mut survivors: Vec<(u32, Document)> = Vec::new();
+    let mut survivors: Vec<Document> = Vec::new();
+    let summary = &mut *ctx.summary;
     for out in outs {
-        sinks.kept.write(&out.kept_bytes).map_err(Error::output)?;
-        sinks
-            .removed
+        ctx.kept.write(&out.kept_bytes).map_err(Error::output)?;
+        ctx.removed
             .write(&out.removed_bytes)
             .map_err(Error::output)?;
-        ctx.summary.bytes_in += out.bytes_in;
+        if let Some(spill) = ctx.spill.as_mut() {
+            spill.write(&out.spill_bytes).map_err(Error::output)?;
+        }
+        summary.bytes_in += out.bytes_in;
         for (stage, tally) in out.stage_counts {
-            ctx.summary.stages[stage].add(tally);
+            summary.stages[stage].add(tally);
         }
-        for (code, count) in out.read_removed {
-            *ctx.summary.read_removed.entry(code).or_insert(0) += count;
+        for issue in out.read_removed {
+            summary.count_read_removal(&issue.code);
+            summary.record_issue(issue);
         }
-        issues.extend(out.read_issues);
         for fate in out.fates {
-            let file = match &fate {
-                Fate::Issue(_) => None,
-                Fate::Survived(f, _) | Fate::Removed(f) => Some(*f),
-            };
-            if let (Some(f), None) = (file, ctx.decide) {
-                ctx.summary.count_input(f);
+            if let (Fate::Survived(f, _) | Fate::Removed(f), true) = (&fate, first_phase) {
+                summary.count_input(*f);
             }
             match fate {
-                Fate::Survived(file, doc) if feeds_corpus => survivors.push((file, doc)),
-                Fate::Survived(file, _) => ctx.summary.count_kept(file),
-                Fate::Removed(file) => ctx.summary.count_removed(file),
-                Fate::Issue(issue) => issues.push(issue),
+                Fate::Survived(_, doc) if feeds => survivors.push(doc),
+                Fate::Survived(file, _) => summary.count_kept(file),
+                Fate::Removed(file) => summary.count_removed(file),
+                Fate::Issue(issue) => summary.record_issue(issue),
             }
         }
     }
     ctx.progress
         .docs_done
         .fetch_add(n as u64, Ordering::Relaxed);
-    if let Some((idx, stage)) = ctx.corpus_feed.as_mut() {
-        let docs: Vec<Document> = survivors.iter().map(|(_, d)| d.clone()).collect();
+    if let Some((idx, stage)) = ctx.feed.as_mut() {
         let t = Instant::now();
         let mut stats = StageStats::default();
-        stage.observe(ctx.next_ordinal, &docs, &mut stats);
-        ctx.summary.stages[*idx].add_time(t.elapsed().as_nanos() as u64);
-        ctx.summary.stages[*idx].counters.merge(&stats);
-        ctx.next_ordinal += docs.len() as u64;
-        drop(docs);
-        let spill = sinks.spill.as_mut().expect("a spill for a corpus stage");
-        for (file, doc) in &survivors {
-            spill.write(*file, doc)?;
-        }
+        let first = ctx
+            .spill
+            .as_ref()
+            .map_or(0, |_| summary.stages[*idx].docs_in);
+        stage.observe(first, &survivors, &mut stats);
+        let s = &mut summary.stages[*idx];
+        s.docs_in += survivors.len() as u64;
+        s.add_time(t.elapsed().as_nanos() as u64);
+        s.counters.merge(&stats);
     }
     Ok(())
 }
@@ -440,23 +626,22 @@ fn process_batch(
 fn process_chunk(
     items: Vec<Item>,
     steps: &[Step],
-    cfg: &crate::config::InputConfig,
-    decide_first: Option<usize>,
-    feeds_corpus: bool,
+    cfg: &InputConfig,
+    first_phase: bool,
+    feeds: bool,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
     for item in items {
         let (file, ordinal, doc) = match item {
-            Item::Record(file, record) => match record.resolve(cfg) {
+            Item::Record(file, _, record) => match record.resolve(cfg) {
                 Record::Doc(doc) => (file, 0, doc),
                 Record::Bad {
                     issue,
                     quarantined: Some(doc),
                 } => {
-                    write::removed_line(&doc, "read", issue.code, &mut out.removed_bytes);
+                    write::removed_line(&doc, "read", &issue.code, &mut out.removed_bytes);
                     out.bytes_in += doc.text.len() as u64;
-                    *out.read_removed.entry(issue.code).or_insert(0) += 1;
-                    out.read_issues.push(issue);
+                    out.read_removed.push(issue);
                     out.fates.push(Fate::Removed(file));
                     continue;
                 }
@@ -470,29 +655,26 @@ fn process_chunk(
                 Record::Pending(_) => unreachable!("resolve parses pending lines"),
             },
             Item::Spilled(ordinal, line) => {
-                // The spill is our own output: failing to parse it is a bug, not bad input.
-                let s: SpillLineOwned =
-                    serde_json::from_slice(&line).expect("reading back a spill line");
+                let s = parse_spill_line(&line);
                 (s.f, ordinal, s.d)
             }
         };
-        if decide_first.is_none() {
+        if first_phase {
             out.bytes_in += doc.text.len() as u64;
         }
         match run_steps(doc, ordinal, steps, &mut out.stage_counts) {
             Passage::Through(doc) => {
-                if !feeds_corpus {
+                if feeds {
+                    let line = SpillLine { f: file, d: &doc };
+                    serde_json::to_writer(&mut out.spill_bytes, &line).expect("serialising");
+                    out.spill_bytes.push(b'\n');
+                } else {
                     write::kept_line(&doc, &mut out.kept_bytes);
                 }
                 out.fates.push(Fate::Survived(file, doc));
             }
-            Passage::RemovedBy(doc, stage, reason) => {
-                write::removed_line(
-                    &doc,
-                    steps_name(steps, stage),
-                    &reason,
-                    &mut out.removed_bytes,
-                );
+            Passage::RemovedBy(doc, step, reason) => {
+                write::removed_line(&doc, steps[step].name(), &reason, &mut out.removed_bytes);
                 out.fates.push(Fate::Removed(file));
             }
         }
@@ -500,20 +682,10 @@ fn process_chunk(
     out
 }
 
-fn steps_name(steps: &[Step], stage: usize) -> &'static str {
-    steps
-        .iter()
-        .find_map(|s| match s {
-            Step::Decide(i, c) if *i == stage => Some(c.name()),
-            Step::Doc(i, d) if *i == stage => Some(d.name()),
-            _ => None,
-        })
-        .unwrap_or("unknown")
-}
-
 /// Where a document ended after a segment's steps.
 enum Passage {
     Through(Document),
+    /// Removed by the step at this position in the segment, with this reason.
     RemovedBy(Document, usize, String),
 }
 
@@ -523,29 +695,23 @@ fn run_steps(
     steps: &[Step],
     tallies: &mut BTreeMap<usize, StageTally>,
 ) -> Passage {
-    for step in steps {
-        let (idx, outcome, tally) = match step {
-            Step::Decide(i, c) => {
-                let tally = tallies.entry(*i).or_default();
-                let t = Instant::now();
-                let o = c.decide(ordinal, doc, &mut tally.stats);
-                tally.nanos += t.elapsed().as_nanos() as u64;
-                (*i, o, tally)
-            }
-            Step::Doc(i, d) => {
-                let tally = tallies.entry(*i).or_default();
-                let t = Instant::now();
-                let o = d.process(doc, &mut tally.stats);
-                tally.nanos += t.elapsed().as_nanos() as u64;
-                (*i, o, tally)
-            }
+    for (pos, step) in steps.iter().enumerate() {
+        let tally = tallies.entry(step.index()).or_default();
+        let t = Instant::now();
+        let outcome = match step {
+            Step::Decide(_, c) => c.decide(ordinal, doc, &mut tally.stats),
+            Step::Doc(_, d) => d.process(doc, &mut tally.stats),
         };
-        tally.docs_in += 1;
+        tally.nanos += t.elapsed().as_nanos() as u64;
+        // A deciding corpus stage counted its documents when it observed them.
+        if let Step::Doc(..) = step {
+            tally.docs_in += 1;
+        }
         match outcome {
             Outcome::Keep(d) => doc = d,
             Outcome::Remove(d, reason) => {
                 *tally.removed.entry(reason.to_string()).or_insert(0) += 1;
-                return Passage::RemovedBy(d, idx, reason.into_owned());
+                return Passage::RemovedBy(d, pos, reason.into_owned());
             }
         }
     }
@@ -564,34 +730,9 @@ struct SpillLineOwned {
     d: Document,
 }
 
-struct SpillWriter {
-    enc: zstd::stream::write::Encoder<'static, BufWriter<File>>,
-    buf: Vec<u8>,
-}
-
-impl SpillWriter {
-    fn create(path: &Path) -> Result<Self, Error> {
-        let file = File::create(path).map_err(Error::output)?;
-        let enc = zstd::stream::write::Encoder::new(BufWriter::with_capacity(1 << 20, file), 1)
-            .map_err(Error::output)?;
-        Ok(SpillWriter {
-            enc,
-            buf: Vec::new(),
-        })
-    }
-
-    fn write(&mut self, f: u32, d: &Document) -> Result<(), Error> {
-        self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &SpillLine { f, d })
-            .expect("serialising a spill line");
-        self.buf.push(b'\n');
-        self.enc.write_all(&self.buf).map_err(Error::output)
-    }
-
-    fn finish(self) -> Result<(), Error> {
-        let mut w = self.enc.finish().map_err(Error::output)?;
-        w.flush().map_err(Error::output)
-    }
+fn parse_spill_line(line: &[u8]) -> SpillLineOwned {
+    // The spill is our own output, synced before use: failing to parse it is a bug.
+    serde_json::from_slice(line).expect("reading back a spill line")
 }
 
 /// Refuse to mix a new run's output with an old one's, unless asked to replace it.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::StageTally;
 use crate::read::InputIssue;
@@ -14,10 +14,10 @@ use crate::stage::{Stage, StageStats};
 const ISSUES_LISTED: usize = 1000;
 
 /// The run summary written to `summary.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     /// sapu's version.
-    pub sapu_version: &'static str,
+    pub sapu_version: String,
     /// Documents read (including records quarantined by the reader).
     pub input_docs: u64,
     /// Documents written to `kept/`.
@@ -43,24 +43,24 @@ pub struct Summary {
     /// Files found in input directories but not read (unknown extension or hidden).
     pub skipped_files: u64,
     /// Input problems by code (bad lines, truncated archives, unreadable files).
-    pub input_issue_counts: BTreeMap<&'static str, u64>,
+    pub input_issue_counts: BTreeMap<String, u64>,
     /// The input problems, one by one (the first 1000).
     pub input_issues: Vec<InputIssue>,
+    /// Whether this run was resumed after an interruption.
+    pub resumed: bool,
     /// What each stage did, in recipe order.
     pub stages: Vec<StageSummary>,
     /// Accounting per input file, in reading order.
     pub files: Vec<FileSummary>,
-    #[serde(skip)]
-    pub(crate) read_removed: BTreeMap<&'static str, u64>,
 }
 
 /// One stage's part of the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageSummary {
     /// The stage type name.
-    pub name: &'static str,
+    pub name: String,
     /// `document` or `corpus`.
-    pub kind: &'static str,
+    pub kind: String,
     /// Documents that reached the stage.
     pub docs_in: u64,
     /// Documents it removed.
@@ -71,12 +71,10 @@ pub struct StageSummary {
     pub seconds: f64,
     /// Its own counters (lines dropped, ...).
     pub counters: StageStats,
-    #[serde(skip)]
-    nanos: u64,
 }
 
 /// One input file's accounting.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileSummary {
     /// The file.
     pub path: String,
@@ -91,7 +89,7 @@ pub struct FileSummary {
 impl StageSummary {
     pub(crate) fn add(&mut self, tally: StageTally) {
         self.docs_in += tally.docs_in;
-        self.nanos += tally.nanos;
+        self.seconds += tally.nanos as f64 / 1e9;
         self.counters.merge(&tally.stats);
         for (reason, n) in tally.removed {
             self.removed_docs += n;
@@ -100,14 +98,14 @@ impl StageSummary {
     }
 
     pub(crate) fn add_time(&mut self, nanos: u64) {
-        self.nanos += nanos;
+        self.seconds += nanos as f64 / 1e9;
     }
 }
 
 impl Summary {
     pub(crate) fn new(stages: &[Stage], files: &[PathBuf], threads: usize) -> Summary {
         Summary {
-            sapu_version: env!("CARGO_PKG_VERSION"),
+            sapu_version: env!("CARGO_PKG_VERSION").into(),
             input_docs: 0,
             kept_docs: 0,
             removed_docs: 0,
@@ -122,20 +120,21 @@ impl Summary {
             skipped_files: 0,
             input_issue_counts: BTreeMap::new(),
             input_issues: Vec::new(),
+            resumed: false,
             stages: stages
                 .iter()
                 .map(|s| StageSummary {
-                    name: s.name(),
+                    name: s.name().into(),
                     kind: match s {
                         Stage::Doc(_) => "document",
                         Stage::Corpus(_) => "corpus",
-                    },
+                    }
+                    .into(),
                     docs_in: 0,
                     removed_docs: 0,
                     removed: BTreeMap::new(),
                     seconds: 0.0,
                     counters: StageStats::default(),
-                    nanos: 0,
                 })
                 .collect(),
             files: files
@@ -147,8 +146,23 @@ impl Summary {
                     removed_docs: 0,
                 })
                 .collect(),
-            read_removed: BTreeMap::new(),
         }
+    }
+
+    /// Record an input problem: always counted, listed while the list is short.
+    pub(crate) fn record_issue(&mut self, issue: InputIssue) {
+        *self
+            .input_issue_counts
+            .entry(issue.code.to_string())
+            .or_insert(0) += 1;
+        if self.input_issues.len() < ISSUES_LISTED {
+            self.input_issues.push(issue);
+        }
+    }
+
+    /// Count a document the reader quarantined.
+    pub(crate) fn count_read_removal(&mut self, code: &str) {
+        *self.removed.entry(format!("read/{code}")).or_insert(0) += 1;
     }
 
     pub(crate) fn count_input(&mut self, file: u32) {
@@ -166,13 +180,9 @@ impl Summary {
         self.files[file as usize].removed_docs += 1;
     }
 
-    pub(crate) fn finish(&mut self, issues: Vec<InputIssue>, seconds: f64) {
-        self.seconds = seconds;
-        for (code, n) in &self.read_removed {
-            self.removed.insert(format!("read/{code}"), *n);
-        }
-        for s in &mut self.stages {
-            s.seconds = s.nanos as f64 / 1e9;
+    pub(crate) fn finish(&mut self, seconds: f64) {
+        self.seconds += seconds;
+        for s in &self.stages {
             for (reason, n) in &s.removed {
                 *self
                     .removed
@@ -180,10 +190,6 @@ impl Summary {
                     .or_insert(0) += n;
             }
         }
-        for issue in &issues {
-            *self.input_issue_counts.entry(issue.code).or_insert(0) += 1;
-        }
-        self.input_issues = issues.into_iter().take(ISSUES_LISTED).collect();
         let removed_total: u64 = self.removed.values().sum();
         self.accounting_ok = self.input_docs == self.kept_docs + self.removed_docs
             && removed_total == self.removed_docs

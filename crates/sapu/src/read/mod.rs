@@ -6,6 +6,7 @@ mod json;
 mod lines;
 mod text;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::InputConfig;
 use crate::doc::Document;
@@ -22,15 +23,15 @@ pub use compress::Compression;
 pub use json::PendingLine;
 
 /// Where in the input something was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The file, as given or found by walking a directory.
     pub path: String,
     /// 1-based line (JSONL) when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     /// Byte offset in the decompressed stream, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_offset: Option<u64>,
 }
 
@@ -45,14 +46,14 @@ impl fmt::Display for Location {
 }
 
 /// Something in the input that could not be read as a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputIssue {
     /// Where it was found.
     pub location: Location,
     /// A code from a small fixed set: `invalid_json`, `invalid_utf8`, `missing_text_field`,
     /// `record_too_long`, `truncated_gzip`, `corrupt_zstd`, `read_error`, `not_found`,
     /// `unsupported_format`, `not_an_object`.
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     /// What went wrong, for people.
     pub message: String,
 }
@@ -145,7 +146,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputIssue>, u64) 
         match std::fs::metadata(path) {
             Err(e) => issues.push(InputIssue {
                 location: at(path),
-                code: "not_found",
+                code: "not_found".into(),
                 message: format!("cannot read input: {e}"),
             }),
             Ok(m) if m.is_dir() => {
@@ -165,7 +166,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputIssue>, u64) 
                         Ok(_) => {}
                         Err(e) => issues.push(InputIssue {
                             location: at(e.path().unwrap_or(path)),
-                            code: "read_error",
+                            code: "read_error".into(),
                             message: format!("cannot list directory entry: {e}"),
                         }),
                     }
@@ -185,14 +186,14 @@ pub fn read_file(
     sink: &mut dyn FnMut(Record),
 ) {
     let shown = path.display().to_string();
-    let issue = |code, message: String| Record::Bad {
+    let issue = |code: &'static str, message: String| Record::Bad {
         issue: InputIssue {
             location: Location {
                 path: shown.clone(),
                 line: None,
                 byte_offset: None,
             },
-            code,
+            code: code.into(),
             message,
         },
         quarantined: None,
@@ -288,7 +289,7 @@ impl Source<'_> {
         Record::Bad {
             issue: InputIssue {
                 location,
-                code,
+                code: code.into(),
                 message,
             },
             quarantined,

@@ -199,7 +199,7 @@ fn text_file_is_one_document_and_invalid_utf8_is_quarantined() {
         panic!()
     };
     assert_eq!(
-        (issue.code, issue.location.byte_offset),
+        (issue.code.as_ref(), issue.location.byte_offset),
         ("invalid_utf8", Some(3))
     );
     assert_eq!(q.text, "ok \u{fffd}( broken");

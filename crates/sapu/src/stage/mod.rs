@@ -3,9 +3,10 @@
 
 mod registry;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::doc::{Document, Outcome};
 
@@ -14,20 +15,25 @@ pub use registry::{find, names, StageEntry, REGISTRY};
 /// Counters a stage adds to while it works (lines dropped, bytes trimmed, ...), beyond the
 /// kept/removed counts the engine keeps itself. Merged by addition; ordered, so the summary is
 /// byte-identical across runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StageStats(pub BTreeMap<&'static str, u64>);
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageStats(pub BTreeMap<Cow<'static, str>, u64>);
 
 impl StageStats {
     /// Add `n` to counter `name`.
     pub fn add(&mut self, name: &'static str, n: u64) {
-        *self.0.entry(name).or_insert(0) += n;
+        *self.0.entry(Cow::Borrowed(name)).or_insert(0) += n;
     }
 
     /// Fold another set of counters into this one.
     pub fn merge(&mut self, other: &StageStats) {
         for (k, v) in &other.0 {
-            self.add(k, *v);
+            *self.0.entry(k.clone()).or_insert(0) += v;
         }
+    }
+
+    /// The value of a counter (0 when never added to).
+    pub fn get(&self, name: &str) -> u64 {
+        self.0.get(name).copied().unwrap_or(0)
     }
 }
 

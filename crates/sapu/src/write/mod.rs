@@ -2,10 +2,10 @@
 //! temporary name and renamed when complete, so a part file under its final name is whole.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::OutputConfig;
@@ -61,8 +61,8 @@ enum Encoder {
 }
 
 impl Encoder {
-    fn open(path: &Path, format: &str, level: i32) -> io::Result<Encoder> {
-        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    /// Start a compressed stream (a new gzip member or zstd frame) at the end of `file`.
+    fn wrap(file: BufWriter<File>, format: &str, level: i32) -> io::Result<Encoder> {
         Ok(match format {
             "jsonl.gz" => Encoder::Gzip(flate2::write::GzEncoder::new(
                 file,
@@ -85,46 +85,111 @@ impl Encoder {
         }
     }
 
-    fn finish(self) -> io::Result<()> {
+    /// End the compressed stream and flush everything to disk; returns the file.
+    fn finish(self) -> io::Result<BufWriter<File>> {
         let mut file = match self {
             Encoder::Plain(w) => w,
             Encoder::Gzip(w) => w.finish()?,
             Encoder::Zstd(w) => w.finish()?,
         };
         file.flush()?;
-        file.get_ref().sync_all()
+        file.get_ref().sync_data()?;
+        Ok(file)
     }
 }
 
+/// The part file being written.
+struct OpenPart {
+    enc: Encoder,
+    index: u32,
+    size: u64,
+}
+
+/// Where a writer stood at a checkpoint: enough to reopen it and continue after a crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriterState {
+    /// Index the next new part gets.
+    pub next_index: u32,
+    /// Uncompressed bytes written in all parts.
+    pub bytes_written: u64,
+    /// Parts completed.
+    pub parts_done: u64,
+    /// The open part: its index, its length on disk and its uncompressed size.
+    pub open: Option<(u32, u64, u64)>,
+}
+
 /// Writes `part-NNNNN.<format>` files into one directory, starting a new part when the
-/// current one holds `shard_bytes` uncompressed bytes.
+/// current one holds `shard_bytes` uncompressed bytes. A part is written as `.NAME.tmp` and
+/// renamed when complete.
 pub struct ShardWriter {
     dir: PathBuf,
     format: String,
     level: i32,
     shard_bytes: u64,
     next_index: u32,
-    current: Option<(Encoder, PathBuf, PathBuf, u64)>,
+    current: Option<OpenPart>,
     /// Uncompressed bytes written in all parts.
     pub bytes_written: u64,
-    /// Completed part files, in order.
-    pub parts: Vec<PathBuf>,
+    /// Parts completed.
+    pub parts_done: u64,
 }
 
 impl ShardWriter {
-    /// A writer into `dir` (created if missing), numbering parts from `first_index`.
-    pub fn new(dir: &Path, cfg: &OutputConfig, first_index: u32) -> io::Result<ShardWriter> {
-        fs::create_dir_all(dir)?;
+    /// A writer into `dir` (created if missing).
+    pub fn new(dir: &Path, cfg: &OutputConfig) -> io::Result<ShardWriter> {
+        fs::create_dir_all(dir).map_err(|e| with_path(e, dir))?;
         Ok(ShardWriter {
             dir: dir.to_path_buf(),
             format: cfg.format.clone(),
             level: cfg.compression_level,
             shard_bytes: cfg.shard_bytes.max(1),
-            next_index: first_index,
+            next_index: 0,
             current: None,
             bytes_written: 0,
-            parts: Vec::new(),
+            parts_done: 0,
         })
+    }
+
+    /// Reopen a writer where a checkpoint left it: the open part is cut back to its
+    /// checkpointed length (undoing whatever was written after), later parts are deleted.
+    pub fn resume(dir: &Path, cfg: &OutputConfig, state: &WriterState) -> io::Result<ShardWriter> {
+        let mut w = ShardWriter::new(dir, cfg)?;
+        w.next_index = state.next_index;
+        w.bytes_written = state.bytes_written;
+        w.parts_done = state.parts_done;
+        let first_stale = state.open.map_or(state.next_index, |(i, _, _)| i);
+        for entry in fs::read_dir(dir).map_err(|e| with_path(e, dir))? {
+            let path = entry?.path();
+            let index = part_index(&path);
+            if index.is_some_and(|i| i > first_stale || (i == first_stale && state.open.is_none()))
+            {
+                fs::remove_file(&path).map_err(|e| with_path(e, &path))?;
+            }
+        }
+        if let Some((index, disk_len, size)) = state.open {
+            let (tmp, done) = w.names(index);
+            if !tmp.exists() && done.exists() {
+                fs::rename(&done, &tmp).map_err(|e| with_path(e, &done))?;
+            }
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(&tmp)
+                .map_err(|e| with_path(e, &tmp))?;
+            file.set_len(disk_len).map_err(|e| with_path(e, &tmp))?;
+            let mut file = BufWriter::with_capacity(1 << 20, file);
+            file.seek(SeekFrom::End(0))?;
+            w.current = Some(OpenPart {
+                enc: Encoder::wrap(file, &w.format, w.level)?,
+                index,
+                size,
+            });
+        }
+        Ok(w)
+    }
+
+    fn names(&self, index: u32) -> (PathBuf, PathBuf) {
+        let name = format!("part-{index:05}.{}", self.format);
+        (self.dir.join(format!(".{name}.tmp")), self.dir.join(name))
     }
 
     /// Append already-serialised JSON lines (whole lines only).
@@ -133,39 +198,88 @@ impl ShardWriter {
             return Ok(());
         }
         if self.current.is_none() {
-            let name = format!("part-{:05}.{}", self.next_index, self.format);
+            let index = self.next_index;
             self.next_index += 1;
-            let final_path = self.dir.join(&name);
-            let tmp = self.dir.join(format!(".{name}.tmp"));
-            let enc =
-                Encoder::open(&tmp, &self.format, self.level).map_err(|e| with_path(e, &tmp))?;
-            self.current = Some((enc, tmp, final_path, 0));
+            let (tmp, _) = self.names(index);
+            let file = File::create(&tmp).map_err(|e| with_path(e, &tmp))?;
+            let enc = Encoder::wrap(
+                BufWriter::with_capacity(1 << 20, file),
+                &self.format,
+                self.level,
+            )?;
+            self.current = Some(OpenPart {
+                enc,
+                index,
+                size: 0,
+            });
         }
-        let (enc, tmp, _, size) = self.current.as_mut().expect("a part is open");
-        enc.write_all(lines).map_err(|e| with_path(e, tmp))?;
-        *size += lines.len() as u64;
+        let dir = &self.dir;
+        let part = self.current.as_mut().expect("a part is open");
+        part.enc.write_all(lines).map_err(|e| with_path(e, dir))?;
+        part.size += lines.len() as u64;
         self.bytes_written += lines.len() as u64;
-        if *size >= self.shard_bytes {
+        if part.size >= self.shard_bytes {
             self.close_part()?;
         }
         Ok(())
     }
 
+    /// Make everything written so far durable and say where the writer stands: the open
+    /// part's compressed stream is ended (a later one starts a new gzip member / zstd frame,
+    /// which every reader of those formats concatenates).
+    pub fn checkpoint(&mut self) -> io::Result<WriterState> {
+        let open = match self.current.take() {
+            None => None,
+            Some(part) => {
+                let tmp = self.names(part.index).0;
+                let file = part.enc.finish().map_err(|e| with_path(e, &tmp))?;
+                let disk_len = file.get_ref().metadata()?.len();
+                self.current = Some(OpenPart {
+                    enc: Encoder::wrap(file, &self.format, self.level)?,
+                    index: part.index,
+                    size: part.size,
+                });
+                Some((part.index, disk_len, part.size))
+            }
+        };
+        Ok(WriterState {
+            next_index: self.next_index,
+            bytes_written: self.bytes_written,
+            parts_done: self.parts_done,
+            open,
+        })
+    }
+
     /// Finish the open part, if any, and give it its final name.
     pub fn close_part(&mut self) -> io::Result<()> {
-        if let Some((enc, tmp, final_path, _)) = self.current.take() {
-            enc.finish().map_err(|e| with_path(e, &tmp))?;
-            fs::rename(&tmp, &final_path).map_err(|e| with_path(e, &final_path))?;
-            self.parts.push(final_path);
+        if let Some(part) = self.current.take() {
+            let (tmp, done) = self.names(part.index);
+            part.enc.finish().map_err(|e| with_path(e, &tmp))?;
+            fs::rename(&tmp, &done).map_err(|e| with_path(e, &done))?;
+            self.parts_done += 1;
         }
         Ok(())
     }
 
-    /// Close the last part.
-    pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
-        self.close_part()?;
-        Ok(self.parts)
+    /// Completed part files in this writer's directory, in order.
+    pub fn part_paths(&self) -> io::Result<Vec<PathBuf>> {
+        let mut parts: Vec<PathBuf> = fs::read_dir(&self.dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("part-"))
+            })
+            .collect();
+        parts.sort();
+        Ok(parts)
     }
+}
+
+/// The index of a part file (`part-00012.jsonl.zst` or its `.tmp`), if the name is one.
+pub(crate) fn part_index(path: &Path) -> Option<u32> {
+    let name = path.file_name()?.to_str()?;
+    let name = name.strip_prefix('.').unwrap_or(name);
+    name.strip_prefix("part-")?.get(..5)?.parse().ok()
 }
 
 fn with_path(e: io::Error, path: &Path) -> io::Error {
@@ -202,11 +316,12 @@ mod tests {
     #[test]
     fn shards_by_uncompressed_size_and_leaves_no_temp_files() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = ShardWriter::new(dir.path(), &cfg("jsonl", 10), 0).unwrap();
+        let mut w = ShardWriter::new(dir.path(), &cfg("jsonl", 10)).unwrap();
         w.write(b"{\"a\":1}\n").unwrap();
         w.write(b"{\"a\":2}\n").unwrap(); // 16 bytes >= 10: part 0 closes
         w.write(b"{\"a\":3}\n").unwrap();
-        let parts = w.finish().unwrap();
+        w.close_part().unwrap();
+        let parts = w.part_paths().unwrap();
         let names: Vec<_> = parts
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -224,14 +339,55 @@ mod tests {
     #[test]
     fn open_part_is_only_visible_under_its_temporary_name() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = ShardWriter::new(dir.path(), &cfg("jsonl.zst", 1 << 20), 0).unwrap();
+        let mut w = ShardWriter::new(dir.path(), &cfg("jsonl.zst", 1 << 20)).unwrap();
         w.write(b"{\"a\":1}\n").unwrap();
         assert!(!dir.path().join("part-00000.jsonl.zst").exists());
         assert!(dir.path().join(".part-00000.jsonl.zst.tmp").exists());
-        w.finish().unwrap();
+        w.close_part().unwrap();
         let back =
             zstd::decode_all(File::open(dir.path().join("part-00000.jsonl.zst")).unwrap()).unwrap();
         assert_eq!(back, b"{\"a\":1}\n");
+    }
+
+    #[test]
+    fn resume_cuts_the_open_part_back_to_its_checkpoint_and_drops_later_parts() {
+        for format in ["jsonl", "jsonl.gz", "jsonl.zst"] {
+            let dir = tempfile::tempdir().unwrap();
+            let c = cfg(format, 40);
+            let mut w = ShardWriter::new(dir.path(), &c).unwrap();
+            w.write(b"{\"a\":1}\n{\"a\":2}\n").unwrap();
+            let state = w.checkpoint().unwrap();
+            // Written after the checkpoint, then "crash": part 0 completes, part 1 opens.
+            w.write(b"{\"a\":3}\n{\"a\":4}\n{\"a\":5}\n").unwrap();
+            w.write(b"{\"a\":6}\n").unwrap();
+            w.checkpoint().unwrap();
+            drop(w);
+            let mut w = ShardWriter::resume(dir.path(), &c, &state).unwrap();
+            w.write(b"{\"b\":3}\n").unwrap();
+            w.close_part().unwrap();
+            let parts = w.part_paths().unwrap();
+            assert_eq!(parts.len(), 1, "{format}");
+            let mut text = Vec::new();
+            let f = File::open(&parts[0]).unwrap();
+            match format {
+                "jsonl.gz" => {
+                    std::io::Read::read_to_end(
+                        &mut flate2::read::MultiGzDecoder::new(f),
+                        &mut text,
+                    )
+                    .unwrap();
+                }
+                "jsonl.zst" => text = zstd::decode_all(f).unwrap(),
+                _ => text = fs::read(&parts[0]).unwrap(),
+            }
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                "{\"a\":1}\n{\"a\":2}\n{\"b\":3}\n",
+                "{format}"
+            );
+            let names = fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(names, 1, "{format}: no stray files");
+        }
     }
 
     #[test]
