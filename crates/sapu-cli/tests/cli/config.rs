@@ -4,7 +4,7 @@ use crate::{stderr, stdout, Case};
 
 #[test]
 fn default_recipe_prints_and_checks_back() {
-    let case = Case::new();
+    let case = Case::fresh();
     let o = case.sapu(&["config", "--default"]);
     assert_eq!(o.status.code(), Some(0));
     case.write("default.toml", &o.stdout);
@@ -17,7 +17,7 @@ fn default_recipe_prints_and_checks_back() {
 
 #[test]
 fn unknown_stage_type_names_the_line_and_suggests() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write(
         "r.toml",
         "[input]\ntext_field = \"text\"\n\n[[stages]]\ntype = \"no_such_stage_at_all\"\n",
@@ -33,7 +33,7 @@ fn unknown_stage_type_names_the_line_and_suggests() {
 
 #[test]
 fn unknown_keys_name_their_line_and_suggest_the_close_one() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write(
         "r.toml",
         "[input]\ntext_feld = \"body\"\n\n[output]\nformat = \"csv\"\n",
@@ -55,7 +55,7 @@ fn unknown_keys_name_their_line_and_suggest_the_close_one() {
 
 #[test]
 fn toml_syntax_errors_name_the_line() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write("r.toml", "[input]\ntext_field = \n");
     let o = case.sapu(&["run", "x.jsonl", "-o", "out", "--config", "r.toml"]);
     assert_eq!(o.status.code(), Some(2));
@@ -64,7 +64,7 @@ fn toml_syntax_errors_name_the_line() {
 
 #[test]
 fn stage_without_type_is_an_error() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write("r.toml", "[[stages]]\nkeep = [\"ind\"]\n");
     let o = case.sapu(&["config", "--check", "r.toml"]);
     assert_eq!(o.status.code(), Some(2));

@@ -4,7 +4,7 @@ use crate::{stderr, stdout, Case};
 
 #[test]
 fn usage_errors_exit_2() {
-    let case = Case::new();
+    let case = Case::fresh();
     let o = case.sapu(&["run"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("Usage"), "{}", stderr(&o));
@@ -14,7 +14,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn version_and_help_with_examples() {
-    let case = Case::new();
+    let case = Case::fresh();
     let o = case.sapu(&["--version"]);
     assert_eq!(
         stdout(&o).trim(),
@@ -30,7 +30,7 @@ fn version_and_help_with_examples() {
 
 #[test]
 fn resume_of_a_complete_run_says_so_and_of_a_fresh_dir_just_runs() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write("a.jsonl", "{\"text\":\"x\"}\n");
     let o = case.sapu(&["run", "a.jsonl", "-o", "out", "--resume", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -16,7 +16,7 @@ pub struct Case {
 }
 
 impl Case {
-    pub fn new() -> Case {
+    pub fn fresh() -> Case {
         Case {
             dir: tempfile::tempdir().unwrap(),
         }

@@ -18,7 +18,7 @@ fn mixed_input(case: &Case) {
 
 #[test]
 fn run_writes_kept_removed_and_summary_and_accounts_for_every_document() {
-    let case = Case::new();
+    let case = Case::fresh();
     mixed_input(&case);
     let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -51,7 +51,7 @@ fn run_writes_kept_removed_and_summary_and_accounts_for_every_document() {
 
 #[test]
 fn one_and_two_threads_give_byte_identical_output() {
-    let case = Case::new();
+    let case = Case::fresh();
     mixed_input(&case);
     for (threads, out) in [("1", "t1"), ("2", "t2")] {
         let o = case.sapu(&[
@@ -96,7 +96,7 @@ fn one_and_two_threads_give_byte_identical_output() {
 
 #[test]
 fn bad_input_is_named_counted_and_quarantined_and_exits_1() {
-    let case = Case::new();
+    let case = Case::fresh();
     let mut bad = b"{\"id\":\"ok1\",\"text\":\"baik\"}\n{\"id\":\"x\" oops}\n".to_vec();
     bad.extend_from_slice(
         b"{\"id\":\"u\",\"text\":\"\xfe\xff\"}\n{\"id\":\"n\",\"body\":\"tanpa teks\"}\n",
@@ -150,7 +150,7 @@ fn bad_input_is_named_counted_and_quarantined_and_exits_1() {
 
 #[test]
 fn a_missing_input_is_named_and_the_rest_still_runs() {
-    let case = Case::new();
+    let case = Case::fresh();
     case.write("in/a.jsonl", "{\"id\":\"a\",\"text\":\"ada\"}\n");
     let o = case.sapu(&["run", "in/a.jsonl", "nope.jsonl", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(1));
@@ -164,7 +164,7 @@ fn a_missing_input_is_named_and_the_rest_still_runs() {
 
 #[test]
 fn part_files_are_only_visible_complete() {
-    let case = Case::new();
+    let case = Case::fresh();
     mixed_input(&case);
     case.write(
         "tiny.toml",
@@ -192,7 +192,7 @@ fn part_files_are_only_visible_complete() {
 
 #[test]
 fn refuses_existing_output_unless_overwrite() {
-    let case = Case::new();
+    let case = Case::fresh();
     mixed_input(&case);
     assert_eq!(
         case.sapu(&["run", "in", "-o", "out", "--quiet"])
@@ -213,7 +213,7 @@ fn refuses_existing_output_unless_overwrite() {
 
 #[test]
 fn summary_is_printed_unless_quiet() {
-    let case = Case::new();
+    let case = Case::fresh();
     mixed_input(&case);
     let o = case.sapu(&["run", "in", "-o", "out"]);
     let out = crate::stdout(&o);
