@@ -3,6 +3,7 @@
 
 mod config;
 mod errors;
+mod reliability;
 mod run;
 
 use std::fs;
