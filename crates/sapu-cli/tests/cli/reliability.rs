@@ -9,7 +9,9 @@ use crate::{read_parts, stderr, Case};
 #[test]
 fn binary_junk_empty_files_and_a_huge_line_are_survived() {
     let case = Case::fresh();
-    let junk: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     case.write("in/junk.jsonl", &junk);
     case.write("in/empty.jsonl", "");
     case.write("in/empty.txt", "");
@@ -23,11 +25,21 @@ fn binary_junk_empty_files_and_a_huge_line_are_survived() {
     let s = case.summary("out");
     assert_eq!(s["accounting_ok"], true);
     assert_eq!(s["removed"]["read/record_too_long"], 1);
-    assert!(stderr(&o).contains("in/huge.jsonl:1: line is longer than max_record_bytes"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("in/huge.jsonl:1: line is longer than max_record_bytes"),
+        "{}",
+        stderr(&o)
+    );
     let kept = read_parts(&case.path("out/kept"));
-    let ids: Vec<_> = kept.iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<_> = kept
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
     assert!(ids.contains(&"after".to_string()), "{ids:?}");
-    assert!(ids.iter().any(|i| i.ends_with("empty.txt")), "an empty text file is an (empty) document: {ids:?}");
+    assert!(
+        ids.iter().any(|i| i.ends_with("empty.txt")),
+        "an empty text file is an (empty) document: {ids:?}"
+    );
     let junk_lines = s["files"]
         .as_array()
         .unwrap()
@@ -38,8 +50,15 @@ fn binary_junk_empty_files_and_a_huge_line_are_survived() {
         .unwrap();
     assert!(junk_lines > 0);
     let quarantined = read_parts(&case.path("out/removed"));
-    let huge = quarantined.iter().find(|d| d["reason"] == "record_too_long").unwrap();
-    assert_eq!(huge["text"].as_str().unwrap().len(), 64 << 10, "quarantine keeps a bounded prefix");
+    let huge = quarantined
+        .iter()
+        .find(|d| d["reason"] == "record_too_long")
+        .unwrap();
+    assert_eq!(
+        huge["text"].as_str().unwrap().len(),
+        64 << 10,
+        "quarantine keeps a bounded prefix"
+    );
 }
 
 #[cfg(unix)]
@@ -50,7 +69,11 @@ fn symlink_loops_are_named_not_followed_forever() {
     std::os::unix::fs::symlink(case.path("in"), case.path("in/loop")).unwrap();
     let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("cannot list directory entry"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot list directory entry"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(case.summary("out")["input_docs"], 1);
 }
 
@@ -88,9 +111,22 @@ fn a_full_disk_stops_the_run_cleanly_and_resume_completes_it() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = case.sapu(&["run", "in.jsonl", "-o", "whole", "--quiet", "--batch-docs", "500", "--config", "plain.toml"]);
+    let o = case.sapu(&[
+        "run",
+        "in.jsonl",
+        "-o",
+        "whole",
+        "--quiet",
+        "--batch-docs",
+        "500",
+        "--config",
+        "plain.toml",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(read_parts(&case.path("out/kept")), read_parts(&case.path("whole/kept")));
+    assert_eq!(
+        read_parts(&case.path("out/kept")),
+        read_parts(&case.path("whole/kept"))
+    );
     assert_eq!(case.summary("out")["kept_docs"], 20_000);
     assert!(fs::read_dir(case.path("out/kept")).unwrap().count() >= 1);
 }

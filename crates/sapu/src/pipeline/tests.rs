@@ -373,3 +373,108 @@ fn resume_of_a_finished_run_is_refused_and_of_an_empty_dir_starts_afresh() {
         again.err()
     );
 }
+
+/// Removes a document when the hash of its text, salted, falls under a rate: random but
+/// reproducible outcomes for property tests.
+struct HashRemover {
+    salt: u64,
+    per_mille: u64,
+}
+
+impl DocStage for HashRemover {
+    fn name(&self) -> &'static str {
+        "hash_remover"
+    }
+    fn process(&self, doc: Document, _: &mut StageStats) -> Outcome {
+        let h = xxhash_rust::xxh3::xxh3_64_with_seed(doc.text.as_bytes(), self.salt);
+        if h % 1000 < self.per_mille {
+            Outcome::remove(doc, "unlucky")
+        } else {
+            Outcome::Keep(doc)
+        }
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn run_case(
+        texts: &[String],
+        salts: &[(u64, u64)],
+        threads: usize,
+        batch: usize,
+        dir: &Path,
+    ) -> (Summary, String, String) {
+        let input = dir.join("in.jsonl");
+        let mut lines = String::new();
+        for (i, t) in texts.iter().enumerate() {
+            lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": t}).to_string());
+            lines.push('\n');
+        }
+        fs::write(&input, lines).unwrap();
+        let mut stages: Vec<Stage> = salts
+            .iter()
+            .map(|&(salt, per_mille)| {
+                Stage::Doc(Box::new(HashRemover { salt, per_mille })) as Stage
+            })
+            .collect();
+        stages.insert(
+            stages.len() / 2,
+            Stage::Corpus(Box::new(FirstOfEachText::default())),
+        );
+        let out = dir.join(format!("out-{threads}-{batch}"));
+        let opts = RunOptions {
+            threads,
+            batch_docs: batch,
+            ..RunOptions::default()
+        };
+        let s = run(
+            &mut recipe(stages),
+            &[input],
+            &out,
+            &opts,
+            &Arc::new(Progress::default()),
+        )
+        .unwrap();
+        let read = |sub: &str| {
+            let mut text = String::new();
+            if let Ok(entries) = fs::read_dir(out.join(sub)) {
+                let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+                paths.sort();
+                for p in paths {
+                    text.push_str(&fs::read_to_string(p).unwrap());
+                }
+            }
+            text
+        };
+        (s, read("kept"), read("removed"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn accounting_order_and_thread_independence_hold(
+            texts in proptest::collection::vec("[ab ]{0,6}", 0..120),
+            salts in proptest::collection::vec((any::<u64>(), 0u64..700), 0..4),
+            batch in 1usize..40,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let (s1, kept1, removed1) = run_case(&texts, &salts, 1, batch, dir.path());
+            let (s2, kept2, removed2) = run_case(&texts, &salts, 2, batch + 3, dir.path());
+            prop_assert_eq!(s1.input_docs, texts.len() as u64);
+            prop_assert!(s1.accounting_ok && s2.accounting_ok);
+            prop_assert_eq!(s1.kept_docs + s1.removed_docs, s1.input_docs);
+            prop_assert_eq!(&kept1, &kept2);
+            prop_assert_eq!(&removed1, &removed2);
+            prop_assert_eq!(kept1.lines().count() as u64, s1.kept_docs);
+            let ids: Vec<usize> = kept1
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap()[1..].parse().unwrap())
+                .collect();
+            prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "kept documents out of input order");
+        }
+    }
+}
