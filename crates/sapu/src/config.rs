@@ -158,11 +158,13 @@ pub fn default_recipe_toml() -> String {
     out.push_str("[input]\n");
     out.push_str(&toml::to_string(&InputConfig::default()).unwrap_or_default());
     for entry in stage::REGISTRY.iter().filter(|e| e.in_default_recipe) {
-        out.push_str(&format!(
-            "\n# {}\n[[stages]]\ntype = \"{}\"\n",
-            entry.summary, entry.name
-        ));
-        out.push_str(&toml::to_string(&(entry.default_table)()).unwrap_or_default());
+        let mut table = toml::Table::new();
+        table.insert("type".into(), entry.name.into());
+        table.extend((entry.default_table)());
+        let mut wrapper = toml::Table::new();
+        wrapper.insert("stages".into(), toml::Value::Array(vec![table.into()]));
+        out.push_str(&format!("\n# {}\n", entry.summary));
+        out.push_str(&toml::to_string(&wrapper).unwrap_or_default());
     }
     out.push_str("\n[output]\n");
     out.push_str(&toml::to_string(&OutputConfig::default()).unwrap_or_default());

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod dedup;
 pub mod doc;
 pub mod pipeline;
 pub mod read;

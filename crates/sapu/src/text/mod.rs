@@ -1,5 +1,7 @@
 //! Text primitives shared by clean, filters and dedup: one implementation each, tested once.
 
+pub mod normalize;
+
 /// Lines of a text split on `\n` only (never on U+2028 or U+0085, which real text contains),
 /// with a trailing `\r` removed from each.
 pub fn lines(text: &str) -> impl Iterator<Item = &str> {

@@ -1,0 +1,266 @@
+//! Shingles and MinHash signatures: the hot loop of near-duplicate detection.
+//!
+//! A document's shingles are the word n-grams of its normalised text (datatrove: word 5-grams
+//! of `simplify_text`), each hashed to 64 bits without building the n-gram string: every word
+//! is hashed once (XXH3) and a window of word hashes is folded into the shingle hash. The set
+//! is sorted and deduplicated, so repeated shingles cost nothing further.
+//!
+//! The signature has one value per permutation `i`: `min over shingles h of a[i]*h + b[i]`
+//! (wrapping `u64`, `a[i]` odd, so each is a bijection of the 64-bit space). The loop runs over
+//! blocks of permutations held in registers with the shingles as the inner loop, so the
+//! compiler vectorises it; on x86-64 an AVX2 copy is selected at run time. The comparison is
+//! done on values with the top bit flipped (added into `b`) so that a signed vector minimum
+//! stands for the unsigned one.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::text::normalize::{normalize_into, Normalization};
+
+/// Flips the top bit: `x + TOP` equals `x ^ TOP` in wrapping arithmetic.
+const TOP: u64 = 1 << 63;
+
+/// Permutations per register block.
+const LANES: usize = 8;
+
+/// How documents become shingle sets and signatures (built once per stage, shared by threads).
+#[derive(Debug, Clone)]
+pub struct Hasher {
+    ngram: usize,
+    norm: Normalization,
+    seed: u64,
+    a: Vec<u64>,
+    /// `b[i] + TOP`, see the module doc.
+    b: Vec<u64>,
+}
+
+/// Buffers reused from document to document by one thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    text: String,
+    words: Vec<u64>,
+    /// The sorted, deduplicated shingle hashes of the last document.
+    pub shingles: Vec<u64>,
+}
+
+impl Hasher {
+    /// `num_perm` permutations drawn from `seed`, shingles of `ngram` words.
+    pub fn new(num_perm: usize, ngram: usize, seed: u64, norm: Normalization) -> Self {
+        let mut state = seed ^ 0x5851_F42D_4C95_7F2D;
+        let mut a = Vec::with_capacity(num_perm);
+        let mut b = Vec::with_capacity(num_perm);
+        for _ in 0..num_perm {
+            a.push(splitmix64(&mut state) | 1);
+            b.push(splitmix64(&mut state).wrapping_add(TOP));
+        }
+        Hasher {
+            ngram: ngram.max(1),
+            norm,
+            seed,
+            a,
+            b,
+        }
+    }
+
+    /// Number of permutations (signature length).
+    pub fn num_perm(&self) -> usize {
+        self.a.len()
+    }
+
+    /// Fill `scratch.shingles` with the sorted, distinct shingle hashes of `text`. A text with
+    /// fewer words than the n-gram size has one shingle (all its words); an empty one has none.
+    pub fn shingles(&self, text: &str, scratch: &mut Scratch) {
+        normalize_into(text, &self.norm, &mut scratch.text);
+        scratch.words.clear();
+        scratch.words.extend(
+            scratch
+                .text
+                .split_whitespace()
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), self.seed)),
+        );
+        self.shingles_of_words(&scratch.words, &mut scratch.shingles);
+    }
+
+    /// Shingle hashes of a sequence of word hashes (sorted, distinct).
+    pub fn shingles_of_words(&self, words: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        if words.is_empty() {
+            return;
+        }
+        let n = self.ngram.min(words.len());
+        out.extend(words.windows(n).map(fold_window));
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The signature of a shingle set, written into `sig` (length [`Hasher::num_perm`]).
+    /// An empty set gives all `u64::MAX`.
+    pub fn signature(&self, shingles: &[u64], sig: &mut [u64]) {
+        assert_eq!(sig.len(), self.a.len(), "signature length");
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                unsafe { sign_avx2(shingles, &self.a, &self.b, sig) };
+                return;
+            }
+        }
+        sign_body(shingles, &self.a, &self.b, sig);
+    }
+}
+
+/// The shingle hash of a window of word hashes: order-sensitive fold, then a final mix.
+#[inline]
+fn fold_window(w: &[u64]) -> u64 {
+    let mut h = 0x9E37_79B9_7F4A_7C15u64;
+    for &x in w {
+        h = (h ^ x).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h ^= h >> 31;
+    }
+    fmix(h)
+}
+
+#[inline]
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^ (h >> 33)
+}
+
+/// SplitMix64 step (Steele et al.), for drawing the permutation constants.
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sign_avx2(shingles: &[u64], a: &[u64], b: &[u64], sig: &mut [u64]) {
+    sign_body(shingles, a, b, sig);
+}
+
+/// The signature loop: blocks of `LANES` permutations kept in registers, shingles inside.
+#[inline(always)]
+fn sign_body(shingles: &[u64], a: &[u64], b: &[u64], sig: &mut [u64]) {
+    let full = sig.len() / LANES * LANES;
+    for start in (0..full).step_by(LANES) {
+        let ab: [u64; LANES] = a[start..start + LANES].try_into().unwrap();
+        let bb: [u64; LANES] = b[start..start + LANES].try_into().unwrap();
+        let mut acc = [i64::MAX; LANES];
+        for &h in shingles {
+            for j in 0..LANES {
+                let v = ab[j].wrapping_mul(h).wrapping_add(bb[j]) as i64;
+                acc[j] = acc[j].min(v);
+            }
+        }
+        for j in 0..LANES {
+            sig[start + j] = (acc[j] as u64) ^ TOP;
+        }
+    }
+    for i in full..sig.len() {
+        let mut m = i64::MAX;
+        for &h in shingles {
+            m = m.min(a[i].wrapping_mul(h).wrapping_add(b[i]) as i64);
+        }
+        sig[i] = (m as u64) ^ TOP;
+    }
+}
+
+/// Exact Jaccard similarity of two sorted, distinct sets.
+pub fn jaccard_sorted<T: Ord>(x: &[T], y: &[T]) -> f64 {
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f64 / (x.len() + y.len() - inter) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hasher(num_perm: usize) -> Hasher {
+        Hasher::new(num_perm, 5, 1, Normalization::default())
+    }
+
+    #[test]
+    fn shingles_are_word_ngrams_of_normalised_text() {
+        let h = hasher(4);
+        let mut s = Scratch::default();
+        h.shingles("a b c d e f", &mut s);
+        assert_eq!(s.shingles.len(), 2);
+        let first = s.shingles.clone();
+        h.shingles("A, b; c  D e! F?", &mut s);
+        assert_eq!(s.shingles, first, "normalisation makes these equal");
+        h.shingles("a b c", &mut s);
+        assert_eq!(s.shingles.len(), 1, "short text: one shingle of all words");
+        h.shingles(" ... ", &mut s);
+        assert_eq!(s.shingles.len(), 0);
+        h.shingles("a b c d e g", &mut s);
+        assert_eq!(jaccard_sorted(&s.shingles, &first), 1.0 / 3.0);
+        h.shingles("b a c d e f", &mut s);
+        assert_eq!(jaccard_sorted(&s.shingles, &first), 0.0, "order matters");
+    }
+
+    #[test]
+    fn vector_and_scalar_signatures_agree() {
+        let h = hasher(133);
+        let shingles: Vec<u64> = (0..1000u64).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
+        let mut fast = vec![0; 133];
+        h.signature(&shingles, &mut fast);
+        let slow: Vec<u64> = (0..133)
+            .map(|i| {
+                shingles
+                    .iter()
+                    .map(|&x| {
+                        h.a[i]
+                            .wrapping_mul(x)
+                            .wrapping_add(h.b[i].wrapping_sub(TOP))
+                    })
+                    .min()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(fast, slow);
+        let mut empty = vec![0; 133];
+        h.signature(&[], &mut empty);
+        assert_eq!(empty, vec![u64::MAX; 133]);
+    }
+
+    #[test]
+    fn signature_agreement_estimates_jaccard() {
+        let h = hasher(512);
+        let x: Vec<u64> = (0..1000u64).map(fmix).collect();
+        // 800 shared out of 1200 distinct: J = 2/3.
+        let y: Vec<u64> = (200..1200u64).map(fmix).collect();
+        let (mut sx, mut sy) = (vec![0; 512], vec![0; 512]);
+        h.signature(&x, &mut sx);
+        h.signature(&y, &mut sy);
+        let agree = sx.iter().zip(&sy).filter(|(p, q)| p == q).count();
+        // Binomial(512, 2/3): mean 341, sd 10.7; seed 1 draws 316 (over 200 seeds the mean
+        // agreement is 0.6705, unbiased).
+        assert_eq!(agree, 316);
+    }
+
+    #[test]
+    fn jaccard_of_sorted_sets() {
+        assert_eq!(jaccard_sorted(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        assert_eq!(jaccard_sorted::<u32>(&[], &[]), 1.0);
+        assert_eq!(jaccard_sorted(&[1], &[2]), 0.0);
+    }
+}

@@ -1,0 +1,150 @@
+//! Per-document records a dedup stage needs after `observe` but only for a few documents
+//! (the id of a kept document, the shingle set of a candidate pair): appended in input order,
+//! held in memory up to a budget, beyond it written to an anonymous temporary file (deleted on
+//! drop) and read back by position.
+//!
+//! Memory held per document: one `u64` offset, plus the in-memory tail below the budget.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
+
+/// Append-only store of `(id, [u32])` records indexed by document number.
+#[derive(Debug)]
+pub struct RecordStore {
+    /// Start of record `i` (over file then memory); one more entry than records.
+    offsets: Vec<u64>,
+    /// Bytes already written to the file (they precede `tail`).
+    spilled: u64,
+    /// Records not yet written to the file.
+    tail: Vec<u8>,
+    /// Write to the file once `tail` reaches this many bytes.
+    budget: usize,
+    file: Option<Mutex<File>>,
+}
+
+impl RecordStore {
+    /// An empty store that keeps up to `budget` bytes in memory.
+    pub fn new(budget: usize) -> Self {
+        RecordStore {
+            offsets: vec![0],
+            spilled: 0,
+            tail: Vec::new(),
+            budget: budget.max(1),
+            file: None,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes written to the temporary file so far.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spilled
+    }
+
+    /// Append one record.
+    ///
+    /// # Panics
+    /// If the temporary file cannot be created or written (disk full): a corpus stage has no
+    /// error channel, and losing the records would silently change the output.
+    pub fn push(&mut self, id: &str, values: &[u32]) {
+        self.tail
+            .extend_from_slice(&(id.len() as u32).to_le_bytes());
+        self.tail.extend_from_slice(id.as_bytes());
+        self.tail
+            .extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for v in values {
+            self.tail.extend_from_slice(&v.to_le_bytes());
+        }
+        self.offsets.push(self.spilled + self.tail.len() as u64);
+        if self.tail.len() >= self.budget {
+            self.spill();
+        }
+    }
+
+    fn spill(&mut self) {
+        let file = self.file.get_or_insert_with(|| {
+            Mutex::new(tempfile::tempfile().expect("dedup: cannot create a temporary file"))
+        });
+        let f = file.get_mut().expect("store lock poisoned");
+        f.seek(SeekFrom::End(0))
+            .and_then(|_| f.write_all(&self.tail))
+            .expect("dedup: cannot write the temporary record file");
+        self.spilled += self.tail.len() as u64;
+        self.tail.clear();
+    }
+
+    /// The raw bytes of record `i`.
+    fn bytes(&self, i: usize) -> Vec<u8> {
+        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        if start >= self.spilled {
+            let s = (start - self.spilled) as usize;
+            return self.tail[s..(end - self.spilled) as usize].to_vec();
+        }
+        let mut buf = vec![0; (end - start) as usize];
+        let mut f = self
+            .file
+            .as_ref()
+            .expect("spilled records have a file")
+            .lock()
+            .expect("store lock poisoned");
+        f.seek(SeekFrom::Start(start))
+            .and_then(|_| f.read_exact(&mut buf))
+            .expect("dedup: cannot read the temporary record file");
+        buf
+    }
+
+    /// The id of record `i`.
+    pub fn id(&self, i: usize) -> String {
+        let b = self.bytes(i);
+        let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+        String::from_utf8_lossy(&b[4..4 + n]).into_owned()
+    }
+
+    /// The values of record `i`, written into `out` (cleared first).
+    pub fn values(&self, i: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let b = self.bytes(i);
+        let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+        let rest = &b[4 + n + 4..];
+        out.extend(
+            rest.chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap())),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_back_records_from_memory_and_file() {
+        for budget in [1, 10, 1 << 20] {
+            let mut s = RecordStore::new(budget);
+            s.push("a", &[1, 2, 3]);
+            s.push("", &[]);
+            s.push("ccc", &[7]);
+            let mut v = Vec::new();
+            assert_eq!(s.len(), 3);
+            assert_eq!(s.id(0), "a");
+            s.values(0, &mut v);
+            assert_eq!(v, [1, 2, 3]);
+            assert_eq!(s.id(1), "");
+            s.values(1, &mut v);
+            assert_eq!(v, Vec::<u32>::new());
+            assert_eq!(s.id(2), "ccc");
+            s.values(2, &mut v);
+            assert_eq!(v, [7], "budget {budget}");
+            assert_eq!(s.spilled_bytes() > 0, budget < 20, "budget {budget}");
+        }
+    }
+}
