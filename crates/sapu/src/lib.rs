@@ -13,6 +13,7 @@ pub mod config;
 pub mod doc;
 pub mod pipeline;
 pub mod read;
+pub mod report;
 pub mod stage;
 pub mod text;
 pub mod write;
