@@ -105,7 +105,7 @@ pub(crate) struct Hist {
 
 /// Bin sampled `(value, removed)` points standing for `total` documents. The range covers the
 /// 0.5th to 99.5th percentile of the sample (edge bins absorb the rest) and thresholds that lie
-/// within half a range of it.
+/// within one range of it.
 pub(crate) fn histogram(points: &[(f64, bool)], total: u64, thresholds: &[Threshold]) -> Hist {
     let mut values: Vec<f64> = points.iter().map(|p| p.0).collect();
     values.sort_by(f64::total_cmp);
@@ -119,7 +119,7 @@ pub(crate) fn histogram(points: &[(f64, bool)], total: u64, thresholds: &[Thresh
     let span = (hi - lo).max(f64::EPSILON);
     let (mut drawn, mut off_chart) = (Vec::new(), Vec::new());
     for t in thresholds {
-        if t.value >= lo - span * 0.5 && t.value <= hi + span * 0.5 {
+        if t.value >= lo - span && t.value <= hi + span {
             lo = lo.min(t.value);
             hi = hi.max(t.value);
             drawn.push(t.clone());
@@ -198,7 +198,7 @@ pub(crate) fn histogram_svg(h: &Hist, name: &str) -> String {
         r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">0</text>"#,
         left - 6.0,
         top + 4.0,
-        num(ymax.round()),
+        int(ymax.round() as u64),
         left - 6.0,
         top + plot_h
     );
@@ -227,9 +227,14 @@ pub(crate) fn histogram_svg(h: &Hist, name: &str) -> String {
     let ticks = 5.min(h.bins.len());
     for t in 0..=ticks {
         let v = h.lo + h.step * h.bins.len() as f64 * t as f64 / ticks as f64;
+        let anchor = match t {
+            0 => "start",
+            t if t == ticks => "end",
+            _ => "middle",
+        };
         let _ = write!(
             s,
-            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             x_of(v),
             ht - 8.0,
             num(v)

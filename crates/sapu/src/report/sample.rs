@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use super::fmt::cut;
 
 /// Lines shown at most in an excerpt.
-const EXCERPT_LINES: usize = 14;
+const EXCERPT_LINES: usize = 10;
 /// Characters shown at most per excerpt line.
-const LINE_CHARS: usize = 240;
+const LINE_CHARS: usize = 200;
 /// Characters of compact metadata JSON kept per sample.
 const METADATA_CHARS: usize = 1500;
 /// Metadata facts shown as chips at most.

@@ -205,18 +205,21 @@ pub(crate) fn languages(out: &mut String, c: &Collected) {
 /// Ten small bars, one per tenth of the score range.
 fn spark(bins: &[u64; 10]) -> String {
     let max = bins.iter().copied().max().unwrap_or(0).max(1);
-    let mut s = String::from(r#"<svg class="spark" viewBox="0 0 60 16" aria-hidden="true">"#);
+    let mut s = String::from(r#"<svg class="spark" viewBox="0 0 90 20" aria-hidden="true">"#);
     for (i, b) in bins.iter().enumerate() {
         let h = if *b == 0 {
             0.0
         } else {
-            (*b as f64 / max as f64 * 15.0).max(1.0)
+            (*b as f64 / max as f64 * 18.0).max(1.5)
         };
         let _ = write!(
             s,
-            r#"<rect x="{}" y="{:.1}" width="5" height="{h:.1}"/>"#,
-            i * 6,
-            16.0 - h
+            r#"<rect x="{}" y="{:.1}" width="8" height="{h:.1}"><title>{}–{}: {}</title></rect>"#,
+            i * 9,
+            20.0 - h,
+            i as f64 / 10.0,
+            (i + 1) as f64 / 10.0,
+            int(*b)
         );
     }
     s.push_str("</svg>");
