@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! render_report RUN_DIR [-o report.html] [--recipe recipe.toml]
-//! render_report --demo DIR     # run toy stages over a generated corpus into DIR, then report
+//! render_report --demo DIR [--demo-docs N]   # toy stages over a generated corpus, then report
 //! ```
 //!
 //! `--demo` exists so the report can be looked at (and checked in a browser by
@@ -27,6 +27,7 @@ fn main() -> Result<()> {
     let mut out = None;
     let mut recipe = None;
     let mut demo = false;
+    let mut demo_docs = 4000;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -41,6 +42,13 @@ fn main() -> Result<()> {
                     Some(std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?);
             }
             "--demo" => demo = true,
+            "--demo-docs" => {
+                i += 1;
+                demo_docs = args
+                    .get(i)
+                    .and_then(|n| n.parse().ok())
+                    .context("--demo-docs needs a number")?;
+            }
             "-h" | "--help" => {
                 println!("usage: render_report RUN_DIR [-o report.html] [--recipe FILE] | render_report --demo DIR");
                 return Ok(());
@@ -58,7 +66,7 @@ fn main() -> Result<()> {
         ..ReportOptions::default()
     };
     if demo {
-        demo_run(&run_dir)?;
+        demo_run(&run_dir, demo_docs)?;
         opts.title = Some("sapu report: demo run (toy stages)".into());
     }
     let dest = out.unwrap_or_else(|| run_dir.join("report.html"));
@@ -104,10 +112,10 @@ type = "demo_dedup"
 "#;
 
 /// Generate a corpus into `dir/input.jsonl`, run the toy stages into `dir`, write the recipe.
-fn demo_run(dir: &Path) -> Result<()> {
+fn demo_run(dir: &Path, docs: usize) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let input = dir.join("input.jsonl");
-    std::fs::write(&input, corpus(4000)).context("writing the demo corpus")?;
+    std::fs::write(&input, corpus(docs)).context("writing the demo corpus")?;
     let mut recipe = Recipe::parse("", "demo").map_err(|e| anyhow::anyhow!("{e}"))?;
     recipe.stages = vec![
         Stage::Doc(Box::new(DemoClean)),

@@ -272,9 +272,13 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
         };
         let _ = write!(
             table,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+            "<tr><td><code>{}</code>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
             esc(name),
-            esc(kind),
+            if kind == "document" {
+                String::new()
+            } else {
+                format!(r#" <span class="tag">{}</span>"#, esc(kind))
+            },
             int(docs_in),
             int(removed),
             pct(removed, docs_in),
@@ -323,12 +327,12 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
             r#"<section id="funnel"><h2>Funnel</h2><p class="lede">{} documents ({}) went in; "#,
             r#"{} ({}) were kept, {} of the input bytes. Each bar is the documents that reached "#,
             r#"a step; its <span class="sw cut"></span> end is what the step removed.</p>{}"#,
-            r#"<table class="data"><thead><tr><th>Step</th><th>Kind</th><th class=n>Docs in</th>"#,
+            r#"<table class="data"><thead><tr><th>Step</th><th class=n>Docs in</th>"#,
             r#"<th class=n>Removed</th><th class=n>% of step</th><th class=n>% of input</th>"#,
             r#"<th class=n>Remaining</th><th class=n>Text removed</th><th class=n>Thread time</th>"#,
             r#"<th class=n>Docs/s/thread</th></tr></thead><tbody>{}"#,
-            r#"<tr class="total"><td>kept</td><td></td><td class=n>{}</td><td></td><td></td>"#,
-            r#"<td></td><td class=n>{}</td><td class=n>{} out</td><td></td><td></td></tr>"#,
+            r#"<tr class="total"><td>kept</td><td class=n>{}</td><td></td><td></td>"#,
+            r#"<td></td><td class=n>{}</td><td class=n>{} written</td><td></td><td></td></tr>"#,
             r#"</tbody></table></section>"#
         ),
         int(input),

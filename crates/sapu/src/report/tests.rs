@@ -130,10 +130,10 @@ fn report_of_a_pipeline_run_matches_its_summary() {
         assert!(html.contains(card), "missing {card}");
     }
     assert!(html.contains(
-        "<tr><td><code>read</code></td><td>reader</td><td class=n>8</td><td class=n>1</td><td class=n>12.5%</td>"
+        r#"<tr><td><code>read</code> <span class="tag">reader</span></td><td class=n>8</td><td class=n>1</td><td class=n>12.5%</td>"#
     ));
     assert!(html.contains(
-        "<tr><td><code>toy</code></td><td>document</td><td class=n>7</td><td class=n>3</td><td class=n>42.9%</td><td class=n>37.5%</td><td class=n>4</td>"
+        "<tr><td><code>toy</code></td><td class=n>7</td><td class=n>3</td><td class=n>42.9%</td><td class=n>37.5%</td><td class=n>4</td>"
     ));
     // Every reason is ranked in the table and has its samples.
     for (reason, stage, n, share) in [
