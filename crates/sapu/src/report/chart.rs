@@ -115,7 +115,6 @@ pub(crate) fn histogram(points: &[(f64, bool)], total: u64, thresholds: &[Thresh
     } else {
         (values[0], values[values.len() - 1])
     };
-    let clipped = lo > values[0] || hi < values[values.len() - 1];
     let span = (hi - lo).max(f64::EPSILON);
     let (mut drawn, mut off_chart) = (Vec::new(), Vec::new());
     for t in thresholds {
@@ -127,6 +126,7 @@ pub(crate) fn histogram(points: &[(f64, bool)], total: u64, thresholds: &[Thresh
             off_chart.push(t.clone());
         }
     }
+    let clipped = lo > values[0] || hi < values[values.len() - 1];
     let integers = values.iter().all(|v| v.fract() == 0.0);
     let step = if integers && hi - lo < MAX_BINS as f64 {
         1.0
