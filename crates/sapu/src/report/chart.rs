@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::fmt::{esc, int, num, pct};
+use super::fmt::{bytes, esc, int, num, pct};
 use super::thresholds::Threshold;
 
 /// At most this many histogram bins.
@@ -14,6 +14,8 @@ pub(crate) struct FunnelRow {
     pub label: String,
     pub docs_in: u64,
     pub removed: u64,
+    /// Text bytes: of the documents (solid rows) or of those removed (stage rows).
+    pub bytes: u64,
     /// The row is the input or the output, drawn as one solid bar.
     pub solid: bool,
 }
@@ -68,14 +70,15 @@ pub(crate) fn funnel_svg(rows: &[FunnelRow], input: u64) -> String {
             );
         }
         let note = if r.solid {
-            format!("{} docs", int(r.docs_in))
+            format!("{} docs · {}", int(r.docs_in), bytes(r.bytes))
         } else if r.removed == 0 {
             format!("{} in, none removed", int(r.docs_in))
         } else {
             format!(
-                "−{} ({} of its input)",
+                "−{} ({} of its input) · {}",
                 int(r.removed),
-                pct(r.removed, r.docs_in)
+                pct(r.removed, r.docs_in),
+                bytes(r.bytes)
             )
         };
         let _ = write!(

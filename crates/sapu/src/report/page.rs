@@ -84,7 +84,7 @@ pub(crate) fn render(input: Input) -> (String, ReportFacts) {
         .unwrap_or_else(|| format!("sapu report: {short}"));
 
     let mut body = String::new();
-    cards(&mut body, &sum);
+    cards(&mut body, &sum, c.kept.bytes);
     body.push_str(concat!(
         r##"<nav class="toc"><a href="#funnel">Funnel</a><a href="#reasons">Removal reasons</a>"##,
         r##"<a href="#clean">Cleaning</a><a href="#languages">Languages</a>"##,
@@ -178,7 +178,9 @@ fn warnings(sum: &Sum, c: &Collected) -> Vec<String> {
     out
 }
 
-fn cards(out: &mut String, sum: &Sum) {
+/// `kept_text`: text bytes of the kept documents, comparable with the summary's `bytes_in`
+/// (its `bytes_out` counts whole JSON lines).
+fn cards(out: &mut String, sum: &Sum, kept_text: u64) {
     let (input, kept, removed) = (
         sum.u("input_docs"),
         sum.u("kept_docs"),
@@ -204,7 +206,7 @@ fn cards(out: &mut String, sum: &Sum) {
         "",
         "Documents in",
         int(input),
-        bytes(sum.u("bytes_in")),
+        format!("{} of text", bytes(sum.u("bytes_in"))),
     );
     card(
         out,
@@ -212,9 +214,9 @@ fn cards(out: &mut String, sum: &Sum) {
         "Kept",
         int(kept),
         format!(
-            "{} of input · {}",
+            "{} of input · {} of text",
             pct(kept, input),
-            bytes(sum.u("bytes_out"))
+            bytes(kept_text)
         ),
     );
     card(
@@ -261,6 +263,7 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
         label: "input".into(),
         docs_in: input,
         removed: 0,
+        bytes: sum.u("bytes_in"),
         solid: true,
     }];
     let mut table = String::new();
@@ -294,6 +297,7 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
             label: "read".into(),
             docs_in: input,
             removed: read_removed,
+            bytes: bytes_removed_by("read"),
             solid: false,
         });
         row("read", "reader", input, read_removed, None);
@@ -305,6 +309,7 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
             label: s.s("name").to_string(),
             docs_in,
             removed,
+            bytes: bytes_removed_by(s.s("name")),
             solid: false,
         });
         row(
@@ -319,27 +324,28 @@ fn funnel(out: &mut String, sum: &Sum, c: &Collected) {
         label: "kept".into(),
         docs_in: sum.u("kept_docs"),
         removed: 0,
+        bytes: c.kept.bytes,
         solid: true,
     });
     let _ = write!(
         out,
         concat!(
             r#"<section id="funnel"><h2>Funnel</h2><p class="lede">{} documents ({}) went in; "#,
-            r#"{} ({}) were kept, {} of the input bytes. Each bar is the documents that reached "#,
+            r#"{} ({}) were kept with {} of the input text. Each bar is the documents that reached "#,
             r#"a step; its <span class="sw cut"></span> end is what the step removed.</p>{}"#,
             r#"<table class="data"><thead><tr><th>Step</th><th class=n>Docs in</th>"#,
             r#"<th class=n>Removed</th><th class=n>% of step</th><th class=n>% of input</th>"#,
             r#"<th class=n>Remaining</th><th class=n>Text removed</th><th class=n>Thread time</th>"#,
             r#"<th class=n>Docs/s/thread</th></tr></thead><tbody>{}"#,
             r#"<tr class="total"><td>kept</td><td class=n>{}</td><td></td><td></td>"#,
-            r#"<td></td><td class=n>{}</td><td class=n>{} written</td><td></td><td></td></tr>"#,
+            r#"<td></td><td class=n>{}</td><td class=n>{} JSONL</td><td></td><td></td></tr>"#,
             r#"</tbody></table></section>"#
         ),
         int(input),
         bytes(sum.u("bytes_in")),
         int(sum.u("kept_docs")),
         pct(sum.u("kept_docs"), input),
-        pct(sum.u("bytes_out"), sum.u("bytes_in")),
+        pct(c.kept.bytes, sum.u("bytes_in")),
         funnel_svg(&rows, input),
         table,
         int(sum.u("kept_docs")),
