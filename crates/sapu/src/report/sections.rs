@@ -109,13 +109,13 @@ pub(crate) fn clean(out: &mut String, sum: &Sum, c: &Collected, samples: &mut us
     let docs = c.kept.docs + c.removed.docs;
     let _ = write!(
         out,
-        r#"<p class="lede">{} of {} documents had lines cut. Per rule, sampled documents with the <s>lines it cut</s> (when the stage recorded them) and the start of the text that remained.</p>"#,
+        r#"<p class="lede">{} of {} documents had lines cut. Per rule, sampled documents with the <s>lines it cut</s> (when the stage recorded them) and the start of the text that remained; a card&#39;s <span class="sw ok"></span> edge marks a kept document, <span class="sw cut"></span> a removed one.</p>"#,
         int(c.cleaned_docs),
         int(docs)
     );
     let mut rules: Vec<_> = c.rules.iter().collect();
     rules.sort_by(|a, b| b.1.lines.cmp(&a.1.lines).then(a.0.cmp(b.0)));
-    out.push_str(r#"<table class="data"><thead><tr><th>Rule</th><th class=n>Docs</th><th class=n>Share of docs</th><th class=n>Lines cut</th></tr></thead><tbody>"#);
+    out.push_str(r#"<table class="data narrow"><thead><tr><th>Rule</th><th class=n>Docs</th><th class=n>Share of docs</th><th class=n>Lines cut</th></tr></thead><tbody>"#);
     for (rule, r) in &rules {
         let _ = write!(
             out,
