@@ -14,6 +14,7 @@ pub mod dedup;
 pub mod doc;
 pub mod pipeline;
 pub mod read;
+pub mod report;
 pub mod stage;
 pub mod text;
 pub mod write;
