@@ -91,9 +91,15 @@ pub fn run(
     let mut summary = Summary::new(&recipe.stages, &files, threads);
     summary.skipped_files = skipped_files;
     let tmp_dir = out.join(".sapu-tmp");
-    let mut kept = ShardWriter::new(&out.join("kept"), &recipe.output, 0).map_err(Error::output)?;
-    let mut removed =
-        ShardWriter::new(&out.join("removed"), &recipe.output, 0).map_err(Error::output)?;
+    // Output compression runs on zstd's own worker threads, beside the rayon pool, so that it
+    // overlaps with parsing and serialising instead of stalling the writing thread.
+    let workers = threads.max(1) as u32;
+    let mut kept = ShardWriter::new(&out.join("kept"), &recipe.output, 0)
+        .map_err(Error::output)?
+        .with_compression_workers(workers);
+    let mut removed = ShardWriter::new(&out.join("removed"), &recipe.output, 0)
+        .map_err(Error::output)?
+        .with_compression_workers(workers);
 
     let segments = segments(&recipe.stages);
     progress

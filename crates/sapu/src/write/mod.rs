@@ -61,7 +61,7 @@ enum Encoder {
 }
 
 impl Encoder {
-    fn open(path: &Path, format: &str, level: i32) -> io::Result<Encoder> {
+    fn open(path: &Path, format: &str, level: i32, workers: u32) -> io::Result<Encoder> {
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         Ok(match format {
             "jsonl.gz" => Encoder::Gzip(flate2::write::GzEncoder::new(
@@ -71,6 +71,12 @@ impl Encoder {
             "jsonl.zst" => {
                 let mut enc = zstd::stream::write::Encoder::new(file, level.clamp(1, 19))?;
                 enc.include_checksum(true)?;
+                // Compress on `workers` background threads, overlapping with the caller. zstd's
+                // multi-threaded mode cuts jobs by size alone, so the output is the same for any
+                // worker count >= 1 (but differs from 0, the single-threaded mode).
+                if workers > 0 {
+                    enc.multithread(workers)?;
+                }
                 Encoder::Zstd(enc)
             }
             _ => Encoder::Plain(file),
@@ -102,6 +108,7 @@ pub struct ShardWriter {
     dir: PathBuf,
     format: String,
     level: i32,
+    workers: u32,
     shard_bytes: u64,
     next_index: u32,
     current: Option<(Encoder, PathBuf, PathBuf, u64)>,
@@ -119,12 +126,21 @@ impl ShardWriter {
             dir: dir.to_path_buf(),
             format: cfg.format.clone(),
             level: cfg.compression_level,
+            workers: 0,
             shard_bytes: cfg.shard_bytes.max(1),
             next_index: first_index,
             current: None,
             bytes_written: 0,
             parts: Vec::new(),
         })
+    }
+
+    /// Compress `jsonl.zst` parts on `workers` background threads (0, the default: on the
+    /// calling thread). Any count >= 1 gives the same bytes; 0 gives different (equally valid)
+    /// bytes, so a run must use >= 1 whatever its thread count.
+    pub fn with_compression_workers(mut self, workers: u32) -> ShardWriter {
+        self.workers = workers;
+        self
     }
 
     /// Append already-serialised JSON lines (whole lines only).
@@ -137,8 +153,8 @@ impl ShardWriter {
             self.next_index += 1;
             let final_path = self.dir.join(&name);
             let tmp = self.dir.join(format!(".{name}.tmp"));
-            let enc =
-                Encoder::open(&tmp, &self.format, self.level).map_err(|e| with_path(e, &tmp))?;
+            let enc = Encoder::open(&tmp, &self.format, self.level, self.workers)
+                .map_err(|e| with_path(e, &tmp))?;
             self.current = Some((enc, tmp, final_path, 0));
         }
         let (enc, tmp, _, size) = self.current.as_mut().expect("a part is open");
@@ -232,6 +248,46 @@ mod tests {
         let back =
             zstd::decode_all(File::open(dir.path().join("part-00000.jsonl.zst")).unwrap()).unwrap();
         assert_eq!(back, b"{\"a\":1}\n");
+    }
+
+    #[test]
+    fn zstd_output_is_identical_for_any_worker_count() {
+        // More than two zstd jobs' worth of varied lines, written in uneven pieces.
+        let mut data = Vec::new();
+        let mut x = 12345u64;
+        while data.len() < 20 << 20 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let line = format!(
+                "{{\"id\":\"{}\",\"text\":\"w{} v{} u{}\"}}\n",
+                x,
+                x >> 40,
+                x % 977,
+                x % 31
+            );
+            data.extend_from_slice(line.as_bytes());
+        }
+        let mut outputs = Vec::new();
+        for workers in [1, 2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = ShardWriter::new(dir.path(), &cfg("jsonl.zst", 1 << 40), 0)
+                .unwrap()
+                .with_compression_workers(workers);
+            let mut rest = &data[..];
+            while !rest.is_empty() {
+                let cut = rest[..rest.len().min(100_000 + 7919 * workers as usize)]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(rest.len(), |i| i + 1);
+                w.write(&rest[..cut]).unwrap();
+                rest = &rest[cut..];
+            }
+            let parts = w.finish().unwrap();
+            outputs.push(fs::read(&parts[0]).unwrap());
+        }
+        assert_eq!(zstd::decode_all(&outputs[0][..]).unwrap(), data);
+        assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
     }
 
     #[test]
