@@ -114,6 +114,10 @@ pub fn run(
         .sum();
     progress.read.total_bytes.store(total, Ordering::Relaxed);
 
+    // Output compression runs on zstd's own worker threads, beside the rayon pool, so that it
+    // overlaps with parsing and serialising instead of stalling the writing thread; any worker
+    // count >= 1 gives the same bytes.
+    let workers = threads.max(1) as u32;
     let (mut summary, mut kept, mut removed, start_phase) = match &resume {
         Some(c) => {
             let mut s = c.summary.clone();
@@ -121,9 +125,9 @@ pub fn run(
             s.threads = threads;
             (
                 s,
-                ShardWriter::resume(&out.join("kept"), &recipe.output, &c.kept)
+                ShardWriter::resume(&out.join("kept"), &recipe.output, &c.kept, workers)
                     .map_err(Error::output)?,
-                ShardWriter::resume(&out.join("removed"), &recipe.output, &c.removed)
+                ShardWriter::resume(&out.join("removed"), &recipe.output, &c.removed, workers)
                     .map_err(Error::output)?,
                 c.phase,
             )
@@ -134,8 +138,12 @@ pub fn run(
             issues.into_iter().for_each(|i| s.record_issue(i));
             (
                 s,
-                ShardWriter::new(&out.join("kept"), &recipe.output).map_err(Error::output)?,
-                ShardWriter::new(&out.join("removed"), &recipe.output).map_err(Error::output)?,
+                ShardWriter::new(&out.join("kept"), &recipe.output)
+                    .map_err(Error::output)?
+                    .with_compression_workers(workers),
+                ShardWriter::new(&out.join("removed"), &recipe.output)
+                    .map_err(Error::output)?
+                    .with_compression_workers(workers),
                 0,
             )
         }
@@ -157,6 +165,7 @@ pub fn run(
                     &spill_dir(phase),
                     &spill_config(),
                     c.spill.as_ref().expect("a spill state"),
+                    0,
                 )
                 .map_err(Error::output)?,
             ),

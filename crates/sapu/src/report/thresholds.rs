@@ -138,9 +138,10 @@ max_dup_line_frac = 0.3
             t.iter()
                 .map(|t| (t.label.as_str(), t.value))
                 .collect::<Vec<_>>(),
+            // In recipe order.
             [
-                ("gopher_quality.max_doc_words", 100000.0),
-                ("gopher_quality.min_doc_words", 50.0)
+                ("gopher_quality.min_doc_words", 50.0),
+                ("gopher_quality.max_doc_words", 100000.0)
             ]
         );
         assert_eq!(for_signal("mean_word_length", &limits).len(), 2);
