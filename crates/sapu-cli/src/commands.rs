@@ -78,6 +78,9 @@ pub fn run(args: RunArgs, mode: Mode) -> Result<u8> {
     if !args.quiet {
         print_summary(&summary, &args.output);
     }
+    if args.report {
+        report(&args.output, None)?;
+    }
     Ok(if summary.had_input_issues() {
         EXIT_INPUT_ISSUES
     } else {
@@ -296,4 +299,18 @@ pub fn langid(file: Option<PathBuf>) -> Result<u8> {
         writeln!(out)?;
     }
     Ok(status)
+}
+
+pub fn report(dir: &Path, output: Option<PathBuf>) -> Result<u8> {
+    let dest = output.unwrap_or_else(|| dir.join("report.html"));
+    let facts = sapu::report::write_report(dir, &dest, &sapu::report::ReportOptions::default())?;
+    for w in &facts.warnings {
+        eprintln!("sapu: report: {w}");
+    }
+    println!(
+        "report: {} ({} KB)",
+        dest.display(),
+        facts.html_bytes / 1024
+    );
+    Ok(0)
 }

@@ -26,7 +26,8 @@ const EXIT_ERROR: u8 = 2;
         sapu clean page.txt --json                clean one raw text document\n  \
         sapu langid sentences.jsonl               tag JSON lines with their language\n  \
         sapu extract page.html --json             main text and metadata of one page\n  \
-        sapu dedup data/ -o deduped               exact + near-duplicate removal alone\n\n\
+        sapu dedup data/ -o deduped               exact + near-duplicate removal alone\n  \
+        sapu report out                           write out/report.html for a finished run\n\n\
         Exit codes: 0 ok, 1 some inputs could not be read (named on stderr, run completed),\n\
         2 usage, configuration or output error."
 )]
@@ -52,6 +53,15 @@ enum Command {
     },
     /// List the stage types a recipe can use, with their reason codes.
     Stages,
+    /// Write a self-contained HTML report of a finished run (funnel, reasons with samples,
+    /// languages, quality signals, dedup clusters).
+    Report {
+        /// The run's output folder.
+        dir: PathBuf,
+        /// Where to write the page (default: DIR/report.html).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Clean one raw text document and print the cleaned text.
     Clean {
         /// The document (`-` or absent: standard input).
@@ -103,6 +113,9 @@ struct RunArgs {
     /// No progress bar and no summary on stdout.
     #[arg(short, long)]
     quiet: bool,
+    /// Also write DIR/report.html at the end (see `sapu report`).
+    #[arg(long)]
+    report: bool,
 }
 
 fn main() -> ExitCode {
@@ -112,6 +125,7 @@ fn main() -> ExitCode {
         Command::Dedup(args) => commands::run(args, commands::Mode::DedupOnly),
         Command::Config { default, check } => commands::config(default, check),
         Command::Stages => commands::stages(),
+        Command::Report { dir, output } => commands::report(&dir, output),
         Command::Clean { file, json } => commands::clean(file, json),
         Command::Langid { file } => commands::langid(file),
         Command::Extract { file, json } => commands::extract(file, json),

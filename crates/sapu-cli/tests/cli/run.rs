@@ -220,3 +220,34 @@ fn summary_is_printed_unless_quiet() {
     assert!(out.starts_with("501 documents in, "), "{out}");
     assert!(out.contains("all accounted for"), "{out}");
 }
+
+#[test]
+fn report_of_a_run_shows_its_numbers() {
+    let case = Case::fresh();
+    mixed_input(&case);
+    let o = case.sapu(&["run", "in", "-o", "out", "--quiet", "--report"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = fs::read_to_string(case.path("out/report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"),
+        "{}",
+        &html[..80]
+    );
+    assert!(html.contains("501"), "input count shown");
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(case.path("out/recipe.toml").exists());
+    let o = case.sapu(&["report", "out", "-o", "again.html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(case.path("again.html")).unwrap(), html);
+}
+
+#[test]
+fn the_bundled_example_runs_clean_and_accounts_for_everything() {
+    let case = Case::fresh();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/corpus");
+    let o = case.sapu(&["run", example, "-o", "out", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = case.summary("out");
+    assert_eq!(s["input_docs"], 65);
+    assert_eq!(s["accounting_ok"], true);
+}

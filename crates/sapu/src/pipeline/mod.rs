@@ -233,6 +233,10 @@ pub fn run(
     summary.finish(started.elapsed().as_secs_f64());
     let json = serde_json::to_vec_pretty(&summary).expect("serialising the summary");
     write::write_atomic(&out.join("summary.json"), &json).map_err(Error::output)?;
+    // The recipe beside the summary makes the run reproducible and lets `sapu report` draw the
+    // thresholds it used.
+    write::write_atomic(&out.join("recipe.toml"), recipe.source.as_bytes())
+        .map_err(Error::output)?;
     let _ = fs::remove_dir_all(&tmp_dir);
     Ok(summary)
 }
@@ -746,7 +750,14 @@ fn parse_spill_line(line: &[u8]) -> SpillLineOwned {
 
 /// Refuse to mix a new run's output with an old one's, unless asked to replace it.
 fn prepare_output_dir(out: &Path, overwrite: bool) -> Result<(), Error> {
-    let ours = ["kept", "removed", "summary.json", ".sapu-tmp"];
+    let ours = [
+        "kept",
+        "removed",
+        "summary.json",
+        "recipe.toml",
+        "report.html",
+        ".sapu-tmp",
+    ];
     if let Ok(entries) = fs::read_dir(out) {
         let present: Vec<String> = entries
             .filter_map(Result::ok)
