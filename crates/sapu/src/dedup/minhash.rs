@@ -53,7 +53,8 @@ use crate::StageStats;
 #[serde(default)]
 pub struct MinHashDedupConfig {
     /// Parameter set: `"sapu"` (the fields below) or `"datatrove"` (14 bands x 8 rows, word
-    /// 5-grams, no verification; overrides `bands`, `rows`, `ngram` and `verify`).
+    /// 5-grams, 64-bit values, no verification; overrides `bands`, `rows`, `ngram`,
+    /// `signature_bits` and `verify`).
     pub preset: String,
     /// Jaccard similarity at or above which two documents are duplicates (verification
     /// cut-off). Range (0, 1]; default 0.8.
@@ -66,6 +67,9 @@ pub struct MinHashDedupConfig {
     pub rows: usize,
     /// Seed of the hash functions (change it to draw other permutations). Default 1.
     pub seed: u64,
+    /// Width of the signature values: 32 (default, about 6x faster on AVX2) or 64 (datatrove's
+    /// precision; the `datatrove` preset sets it). Shingle hashes are 64-bit either way.
+    pub signature_bits: u32,
     /// Check each candidate pair's exact shingle Jaccard against `threshold`. Default true.
     pub verify: bool,
     /// Which document of a cluster is kept: `"first"` in input order, `"longest"` text, or
@@ -90,6 +94,7 @@ impl Default for MinHashDedupConfig {
             bands: 20,
             rows: 6,
             seed: 1,
+            signature_bits: 32,
             verify: true,
             keep: "first".into(),
             keep_field: String::new(),
@@ -151,12 +156,18 @@ struct Decided {
 }
 
 impl MinHashDedupConfig {
-    /// The parameters in force after applying the preset: (ngram, bands, rows, verify).
-    fn effective(&self) -> (usize, usize, usize, bool) {
+    /// The parameters in force after applying the preset: (ngram, bands, rows, verify, bits).
+    fn effective(&self) -> (usize, usize, usize, bool, u32) {
         if self.preset == "datatrove" {
-            (5, 14, 8, false)
+            (5, 14, 8, false, 64)
         } else {
-            (self.ngram, self.bands, self.rows, self.verify)
+            (
+                self.ngram,
+                self.bands,
+                self.rows,
+                self.verify,
+                self.signature_bits,
+            )
         }
     }
 
@@ -198,6 +209,15 @@ impl MinHashDedupConfig {
                 ),
             ));
         }
+        if !matches!(self.signature_bits, 32 | 64) {
+            p.push(ConfigProblem::key(
+                "signature_bits",
+                format!(
+                    "`signature_bits` must be 32 or 64 (got {})",
+                    self.signature_bits
+                ),
+            ));
+        }
         match self.keep.as_str() {
             "first" | "longest" => {}
             "metadata" if !self.keep_field.is_empty() => {}
@@ -233,14 +253,14 @@ impl StageConfig for MinHashDedupConfig {
 impl MinHashDedup {
     /// The stage for a validated config.
     pub fn new(c: &MinHashDedupConfig) -> Self {
-        let (ngram, bands, rows, verify) = c.effective();
+        let (ngram, bands, rows, verify, bits) = c.effective();
         let keep = match c.keep.as_str() {
             "longest" => Keep::Longest,
             "metadata" => Keep::Metadata(c.keep_field.clone()),
             _ => Keep::First,
         };
         MinHashDedup {
-            hasher: Hasher::new(bands * rows, ngram, c.seed, c.normalize),
+            hasher: Hasher::with_bits(bands * rows, ngram, c.seed, c.normalize, bits),
             threshold: c.threshold,
             verify,
             keep,
@@ -369,7 +389,7 @@ impl CorpusStage for MinHashDedup {
                     if scratch.shingles.is_empty() {
                         index.unique_keys(start + k, &mut keys);
                     } else {
-                        hasher.signature(&scratch.shingles, sig);
+                        hasher.signature_of(scratch, sig);
                         index.band_keys(sig, &mut keys);
                     }
                     // The top 32 bits keep the order of the sorted 64-bit hashes.

@@ -199,8 +199,11 @@ fn datatrove_preset_uses_its_parameters() {
         preset: "datatrove".into(),
         ..MinHashDedupConfig::default()
     };
-    assert_eq!(c.effective(), (5, 14, 8, false));
-    assert_eq!(MinHashDedupConfig::default().effective(), (5, 20, 6, true));
+    assert_eq!(c.effective(), (5, 14, 8, false, 64));
+    assert_eq!(
+        MinHashDedupConfig::default().effective(),
+        (5, 20, 6, true, 32)
+    );
     let (out, _) = run(&c, &corpus(), 7);
     assert_eq!(out.iter().filter(|o| o.reason().is_some()).count(), 3);
 }
