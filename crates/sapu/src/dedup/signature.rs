@@ -108,12 +108,17 @@ impl Hasher {
     pub fn shingles(&self, text: &str, scratch: &mut Scratch) {
         normalize_into(text, &self.norm, &mut scratch.text);
         scratch.words.clear();
-        scratch.words.extend(
+        let seed = self.seed;
+        let hash = |w: &str| xxh3_64_with_seed(w.as_bytes(), seed);
+        if self.norm.collapse_whitespace {
+            // Words are separated by exactly one space.
+            let words = scratch.text.split(' ').filter(|w| !w.is_empty());
+            scratch.words.extend(words.map(hash));
+        } else {
             scratch
-                .text
-                .split_whitespace()
-                .map(|w| xxh3_64_with_seed(w.as_bytes(), self.seed)),
-        );
+                .words
+                .extend(scratch.text.split_whitespace().map(hash));
+        }
         self.shingles_of_words(&scratch.words, &mut scratch.shingles);
     }
 

@@ -76,7 +76,22 @@ pub fn normalize_into(text: &str, n: &Normalization, out: &mut String) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        // ASCII fast path: most web text is mostly ASCII.
+        // ASCII letters and spaces: most of most web text, handled without the char path.
+        if b.is_ascii_alphabetic() {
+            let l = if n.lowercase {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            };
+            push(out, l as char, n, &mut pending, &mut start);
+            i += 1;
+            continue;
+        }
+        if b == b' ' && n.collapse_whitespace {
+            pending = true;
+            i += 1;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
@@ -151,7 +166,7 @@ fn push_one(out: &mut String, c: char, n: &Normalization, pending: &mut bool, st
 }
 
 /// Write a visible character, preceded by the collapsed space owed before it.
-#[inline]
+#[inline(always)]
 fn push(out: &mut String, c: char, n: &Normalization, pending: &mut bool, start: &mut bool) {
     if n.collapse_whitespace && *pending && !*start {
         out.push(' ');
