@@ -81,7 +81,7 @@ fn engine_output_is_identical_across_threads_and_batches() {
         };
         let summary = run(
             &mut recipe,
-            &[input.clone()],
+            std::slice::from_ref(&input),
             &out,
             &opts,
             &Arc::new(Progress::default()),
