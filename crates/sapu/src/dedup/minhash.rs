@@ -53,7 +53,8 @@ use crate::StageStats;
 #[serde(default)]
 pub struct MinHashDedupConfig {
     /// Parameter set: `"sapu"` (the fields below) or `"datatrove"` (14 bands x 8 rows, word
-    /// 5-grams, no verification; overrides `bands`, `rows`, `ngram` and `verify`).
+    /// 5-grams, 64-bit values, no verification; overrides `bands`, `rows`, `ngram`,
+    /// `signature_bits` and `verify`).
     pub preset: String,
     /// Jaccard similarity at or above which two documents are duplicates (verification
     /// cut-off). Range (0, 1]; default 0.8.
@@ -66,6 +67,9 @@ pub struct MinHashDedupConfig {
     pub rows: usize,
     /// Seed of the hash functions (change it to draw other permutations). Default 1.
     pub seed: u64,
+    /// Width of the signature values: 32 (default, about 6x faster on AVX2) or 64 (datatrove's
+    /// precision; the `datatrove` preset sets it). Shingle hashes are 64-bit either way.
+    pub signature_bits: u32,
     /// Check each candidate pair's exact shingle Jaccard against `threshold`. Default true.
     pub verify: bool,
     /// Which document of a cluster is kept: `"first"` in input order, `"longest"` text, or
@@ -90,6 +94,7 @@ impl Default for MinHashDedupConfig {
             bands: 20,
             rows: 6,
             seed: 1,
+            signature_bits: 32,
             verify: true,
             keep: "first".into(),
             keep_field: String::new(),
@@ -151,12 +156,18 @@ struct Decided {
 }
 
 impl MinHashDedupConfig {
-    /// The parameters in force after applying the preset: (ngram, bands, rows, verify).
-    fn effective(&self) -> (usize, usize, usize, bool) {
+    /// The parameters in force after applying the preset: (ngram, bands, rows, verify, bits).
+    fn effective(&self) -> (usize, usize, usize, bool, u32) {
         if self.preset == "datatrove" {
-            (5, 14, 8, false)
+            (5, 14, 8, false, 64)
         } else {
-            (self.ngram, self.bands, self.rows, self.verify)
+            (
+                self.ngram,
+                self.bands,
+                self.rows,
+                self.verify,
+                self.signature_bits,
+            )
         }
     }
 
@@ -198,6 +209,15 @@ impl MinHashDedupConfig {
                 ),
             ));
         }
+        if !matches!(self.signature_bits, 32 | 64) {
+            p.push(ConfigProblem::key(
+                "signature_bits",
+                format!(
+                    "`signature_bits` must be 32 or 64 (got {})",
+                    self.signature_bits
+                ),
+            ));
+        }
         match self.keep.as_str() {
             "first" | "longest" => {}
             "metadata" if !self.keep_field.is_empty() => {}
@@ -233,14 +253,14 @@ impl StageConfig for MinHashDedupConfig {
 impl MinHashDedup {
     /// The stage for a validated config.
     pub fn new(c: &MinHashDedupConfig) -> Self {
-        let (ngram, bands, rows, verify) = c.effective();
+        let (ngram, bands, rows, verify, bits) = c.effective();
         let keep = match c.keep.as_str() {
             "longest" => Keep::Longest,
             "metadata" => Keep::Metadata(c.keep_field.clone()),
             _ => Keep::First,
         };
         MinHashDedup {
-            hasher: Hasher::new(bands * rows, ngram, c.seed, c.normalize),
+            hasher: Hasher::with_bits(bands * rows, ngram, c.seed, c.normalize, bits),
             threshold: c.threshold,
             verify,
             keep,
@@ -343,6 +363,100 @@ impl MinHashDedup {
     }
 }
 
+impl MinHashDedup {
+    /// Whether `x` ranks before `y` as the document to keep.
+    fn ranks_before(&self, x: u32, y: u32) -> bool {
+        match self.keep {
+            Keep::First => x < y,
+            _ => {
+                let (wx, wy) = (self.weight[x as usize], self.weight[y as usize]);
+                wx > wy || (wx == wy && x < y)
+            }
+        }
+    }
+
+    /// Without verification (datatrove): a whole connected component is one cluster, its
+    /// best-ranked document kept.
+    fn best_of_components(&self, roots: &[u32]) -> Vec<u32> {
+        let mut best: Vec<u32> = (0..roots.len() as u32).collect();
+        for (i, &r) in roots.iter().enumerate() {
+            if self.ranks_before(i as u32, best[r as usize]) {
+                best[r as usize] = i as u32;
+            }
+        }
+        roots.iter().map(|&r| best[r as usize]).collect()
+    }
+
+    /// With verification: inside each component, the best-ranked document not yet assigned
+    /// becomes a kept centre and takes every unassigned member whose exact Jaccard with it
+    /// reaches `threshold`; repeat. Every removed document is thus verified against the one it
+    /// names in `duplicate_of` (a chain A ~ B ~ C with A !~ C keeps C). Components are
+    /// independent, so they run in parallel with the same result.
+    fn stars(&self, roots: &[u32]) -> Vec<u32> {
+        let mut survivor: Vec<u32> = (0..roots.len() as u32).collect();
+        let mut size = vec![0u32; roots.len()];
+        for &r in roots {
+            size[r as usize] += 1;
+        }
+        // (component root, member) for components of two or more, grouped by root.
+        let mut members: Vec<(u32, u32)> = roots
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| size[r as usize] > 1)
+            .map(|(i, &r)| (r, i as u32))
+            .collect();
+        drop(size);
+        members.sort_unstable();
+        let components: Vec<&[(u32, u32)]> = members.chunk_by(|a, b| a.0 == b.0).collect();
+        let assigned: Vec<Vec<(u32, u32)>> = components
+            .par_iter()
+            .map(|c| {
+                let mut docs: Vec<u32> = c.iter().map(|p| p.1).collect();
+                docs.sort_by(|&x, &y| {
+                    if self.ranks_before(x, y) {
+                        std::cmp::Ordering::Less
+                    } else if self.ranks_before(y, x) {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                });
+                let sets: Vec<Vec<u32>> = docs
+                    .iter()
+                    .map(|&d| {
+                        let mut v = Vec::new();
+                        self.store.values(d as usize, &mut v);
+                        v
+                    })
+                    .collect();
+                let mut centre: Vec<Option<u32>> = vec![None; docs.len()];
+                let mut out = Vec::with_capacity(docs.len());
+                for a in 0..docs.len() {
+                    if centre[a].is_some() {
+                        continue;
+                    }
+                    centre[a] = Some(docs[a]);
+                    out.push((docs[a], docs[a]));
+                    for b in a + 1..docs.len() {
+                        if centre[b].is_none()
+                            && !sets[a].is_empty()
+                            && jaccard_sorted(&sets[a], &sets[b]) >= self.threshold
+                        {
+                            centre[b] = Some(docs[a]);
+                            out.push((docs[b], docs[a]));
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        for (doc, centre) in assigned.into_iter().flatten() {
+            survivor[doc as usize] = centre;
+        }
+        survivor
+    }
+}
+
 impl CorpusStage for MinHashDedup {
     fn name(&self) -> &'static str {
         MinHashDedupConfig::NAME
@@ -369,7 +483,7 @@ impl CorpusStage for MinHashDedup {
                     if scratch.shingles.is_empty() {
                         index.unique_keys(start + k, &mut keys);
                     } else {
-                        hasher.signature(&scratch.shingles, sig);
+                        hasher.signature_of(scratch, sig);
                         index.band_keys(sig, &mut keys);
                     }
                     // The top 32 bits keep the order of the sorted 64-bit hashes.
@@ -391,39 +505,28 @@ impl CorpusStage for MinHashDedup {
     }
 
     fn finish(&mut self, stats: &mut StageStats) {
-        let uf = self.cluster(stats);
-        let roots = uf.roots();
+        let roots = self.cluster(stats).roots();
         let n = roots.len();
-        // Best document per root: first by default, else highest weight (ties: first).
-        let mut best: Vec<u32> = (0..n as u32).collect();
+        let survivor = if self.verify {
+            self.stars(&roots)
+        } else {
+            self.best_of_components(&roots)
+        };
         let mut size = vec![0u32; n];
-        for (i, &r) in roots.iter().enumerate() {
-            size[r as usize] += 1;
-            if self.keep != Keep::First {
-                let b = best[r as usize] as usize;
-                if self.weight[i] > self.weight[b] {
-                    best[r as usize] = i as u32;
-                }
-            }
+        for &s in &survivor {
+            size[s as usize] += 1;
         }
-        let mut survivor = vec![0u32; n];
-        let mut kept_size = vec![0u32; n];
         let mut ids = HashMap::new();
-        for (i, &r) in roots.iter().enumerate() {
-            let s = best[r as usize];
-            survivor[i] = s;
-            if s as usize == i {
-                kept_size[i] = size[r as usize];
-                if size[r as usize] > 1 {
-                    ids.insert(s, self.store.id(i));
-                }
+        for (i, &k) in size.iter().enumerate() {
+            if k > 1 {
+                ids.insert(i as u32, self.store.id(i));
             }
         }
         stats.add("clusters", ids.len() as u64);
         stats.add("spilled_bytes", self.store.spilled_bytes());
         self.decided = Decided {
             survivor,
-            size: kept_size,
+            size,
             ids,
         };
         // The index, shingle sets and weights are no longer needed.
@@ -436,7 +539,7 @@ impl CorpusStage for MinHashDedup {
         let i = (ordinal - self.base.unwrap_or(0)) as usize;
         let s = self.decided.survivor[i];
         if s as usize == i {
-            let size = self.decided.size[i];
+            let size = self.decided.size[i].max(1);
             doc.metadata
                 .insert("cluster_id".into(), Value::String(doc.id.clone()));
             doc.metadata.insert("cluster_size".into(), size.into());

@@ -199,8 +199,11 @@ fn datatrove_preset_uses_its_parameters() {
         preset: "datatrove".into(),
         ..MinHashDedupConfig::default()
     };
-    assert_eq!(c.effective(), (5, 14, 8, false));
-    assert_eq!(MinHashDedupConfig::default().effective(), (5, 20, 6, true));
+    assert_eq!(c.effective(), (5, 14, 8, false, 64));
+    assert_eq!(
+        MinHashDedupConfig::default().effective(),
+        (5, 20, 6, true, 32)
+    );
     let (out, _) = run(&c, &corpus(), 7);
     assert_eq!(out.iter().filter(|o| o.reason().is_some()).count(), 3);
 }
@@ -225,6 +228,36 @@ fn reports_every_bad_key() {
             "`threshold` must be in (0, 1] (got 1.5)",
             "`rows` must be at least 1 (got 0)",
             "`keep = \"metadata\"` needs `keep_field` (the metadata field to rank by)",
+        ]
+    );
+}
+
+#[test]
+fn a_chain_keeps_the_end_not_similar_to_the_kept_document() {
+    let a = words(11, 100);
+    let b = edit(&a, &[20]); // J(a, b) = 91/101
+    let mut c: Vec<String> = b.split(' ').map(str::to_string).collect();
+    c[50] = "ganti".into();
+    c[70] = "lagi".into(); // J(b, c) = 86/106, J(a, c) = 81/111
+    let docs = [doc("a", &a.join(" ")), doc("b", &b), doc("c", &c.join(" "))];
+    assert_eq!(
+        summary(&run(&MinHashDedupConfig::default(), &docs, 3).0),
+        [
+            "keep a cluster \"a\" size 2",
+            "near_duplicate b of \"a\"",
+            "keep c cluster \"c\" size 1",
+        ]
+    );
+    let unverified = MinHashDedupConfig {
+        verify: false,
+        ..MinHashDedupConfig::default()
+    };
+    assert_eq!(
+        summary(&run(&unverified, &docs, 3).0),
+        [
+            "keep a cluster \"a\" size 3",
+            "near_duplicate b of \"a\"",
+            "near_duplicate c of \"a\"",
         ]
     );
 }

@@ -28,3 +28,6 @@ pub mod reason {
     pub use super::lines::Reason as Line;
     pub use super::minhash::Reason as MinHash;
 }
+
+#[cfg(test)]
+mod tests;

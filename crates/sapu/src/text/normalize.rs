@@ -68,51 +68,82 @@ pub fn normalize(text: &str, n: &Normalization) -> String {
 /// Write the normalised form of `text` into `out` (cleared first), reusing its allocation.
 pub fn normalize_into(text: &str, n: &Normalization, out: &mut String) {
     out.clear();
-    let mut chars = text.chars().peekable();
-    // Whether the last character written was a collapsed space (or nothing yet was written).
-    let mut pending_space = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
+    let bytes = text.as_bytes();
+    // Whether a collapsed space is owed before the next visible character, and whether
+    // nothing visible was written yet (no leading space).
+    let mut pending = false;
+    let mut start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // ASCII letters and spaces: most of most web text, handled without the char path.
+        if b.is_ascii_alphabetic() {
+            let l = if n.lowercase {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            };
+            push(out, l as char, n, &mut pending, &mut start);
+            i += 1;
+            continue;
+        }
+        if b == b' ' && n.collapse_whitespace {
+            pending = true;
+            i += 1;
+            continue;
+        }
+        let (c, len) = if b < 0x80 {
+            (b as char, 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+            (c, c.len_utf8())
+        };
         if n.numbers_to_zero && c.is_numeric() {
-            while chars.peek().is_some_and(|d| d.is_numeric()) {
-                chars.next();
-            }
-            // datatrove's pattern is `\d+(\.\d+)?`: a decimal part belongs to the number.
-            let mut ahead = chars.clone();
-            if ahead.next() == Some('.') && ahead.next().is_some_and(char::is_numeric) {
-                chars.next();
-                while chars.peek().is_some_and(|d| d.is_numeric()) {
-                    chars.next();
-                }
-            }
-            push(out, '0', n, &mut pending_space, &mut at_start);
+            i = number_end(text, i);
+            push(out, '0', n, &mut pending, &mut start);
             continue;
         }
-        if c.is_ascii() {
-            push_one(out, c, n, &mut pending_space, &mut at_start);
-            continue;
-        }
-        if n.strip_diacritics {
+        i += len;
+        if len == 1 || !n.strip_diacritics {
+            push_one(out, c, n, &mut pending, &mut start);
+        } else {
             decompose_canonical(c, |d| {
                 if !is_combining_mark(d) {
-                    push_one(out, d, n, &mut pending_space, &mut at_start);
+                    push_one(out, d, n, &mut pending, &mut start);
                 }
             });
-        } else {
-            push_one(out, c, n, &mut pending_space, &mut at_start);
         }
     }
+}
+
+/// The end of the number starting at byte `i`: numeric characters, then optionally `.` and
+/// more numeric characters (datatrove's pattern `\d+(\.\d+)?`).
+fn number_end(text: &str, i: usize) -> usize {
+    let run = |from: usize| {
+        text[from..]
+            .char_indices()
+            .find(|(_, c)| !c.is_numeric())
+            .map_or(text.len(), |(k, _)| from + k)
+    };
+    let end = run(i);
+    let rest = &text.as_bytes()[end..];
+    if rest.first() == Some(&b'.') && text[end + 1..].chars().next().is_some_and(char::is_numeric) {
+        return run(end + 1);
+    }
+    end
 }
 
 /// One source character after the number and diacritic steps: lowercase, punctuation,
 /// whitespace.
 #[inline]
 fn push_one(out: &mut String, c: char, n: &Normalization, pending: &mut bool, start: &mut bool) {
-    let is_space = c.is_whitespace()
-        || (n.punctuation_to_space
-            && !c.is_alphanumeric()
-            && !is_combining_mark(c)
-            && !c.is_whitespace());
+    let is_space = if c.is_alphanumeric() {
+        false
+    } else if c.is_whitespace() {
+        true
+    } else {
+        n.punctuation_to_space && (c.is_ascii() || !is_combining_mark(c))
+    };
     if is_space {
         if n.collapse_whitespace {
             *pending = true;
@@ -135,7 +166,7 @@ fn push_one(out: &mut String, c: char, n: &Normalization, pending: &mut bool, st
 }
 
 /// Write a visible character, preceded by the collapsed space owed before it.
-#[inline]
+#[inline(always)]
 fn push(out: &mut String, c: char, n: &Normalization, pending: &mut bool, start: &mut bool) {
     if n.collapse_whitespace && *pending && !*start {
         out.push(' ');
@@ -161,6 +192,8 @@ mod tests {
             ("a--b...c", "a b c"),
             ("", ""),
             ("!!!", ""),
+            ("x1.y 2. 3.5.7", "x0 y 0 0 0"),
+            ("١٢٣ dan ½", "0 dan 0"),
         ];
         for (input, want) in cases {
             assert_eq!(normalize(input, &n), want, "input {input:?}");

@@ -1,0 +1,260 @@
+//! Dedup benchmarks: MinHash signature speed per core, and resident memory of `minhash_dedup`
+//! over a synthetic stream of millions of documents.
+//!
+//! ```text
+//! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--dump-shingles FILE]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000]
+//! ```
+//! `speed` reads real news (IndoSum, detik, Liputan6) from the shared data, and times on one
+//! thread: (1) the whole path text -> normalise -> 5-gram shingles -> 128-permutation
+//! signature, (2) signatures from the shingle strings (hash each string, then permute: what
+//! rensa and datasketch are given), (3) the permutation loop alone on shingle hashes.
+//! `--dump-shingles` writes the shingle strings (JSONL `{"bytes", "shingles"}`) for
+//! `bench/peers/dedup_peers.py`, so the peers get exactly the same shingles.
+//! `memory` pushes synthetic documents (40 words each, 5% near-copies of an earlier one)
+//! through the real stage in batches of 4,096 (observe, finish, decide) and reports the peak
+//! resident set (VmHWM).
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use sapu::dedup::{Hasher, MinHashDedupConfig, Scratch};
+use sapu::stage::{BuildContext, Stage, StageConfig};
+use sapu::text::normalize::{normalize, Normalization};
+use sapu::{Document, StageStats};
+use sapu_eval::{data_dir, median, read_jsonl};
+use xxhash_rust::xxh3::xxh3_64;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    match args.first().map(String::as_str) {
+        None | Some("speed") => speed(flag("--dump-shingles")),
+        Some("memory") => memory(
+            flag("--docs")
+                .map(|d| d.parse())
+                .transpose()?
+                .unwrap_or(10_000_000),
+        ),
+        Some(other) => bail!("unknown mode `{other}`: use `speed` or `memory`"),
+    }
+}
+
+/// Real news texts for the speed runs.
+fn news() -> Result<Vec<String>> {
+    let d = data_dir()?;
+    let mut out = Vec::new();
+    for f in [
+        "text/indosum-dev/indosum_dev_folds.jsonl.gz",
+        "text/detik-news-1000/detik_news_1000.jsonl",
+        "text/malaysian-dataset-extracts/indon_news.jsonl.gz",
+    ] {
+        for v in read_jsonl(&d.join(f))? {
+            if let Some(t) = v["text"].as_str() {
+                out.push(t.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn shingle_strings(text: &str, n: usize) -> Vec<String> {
+    let norm = normalize(text, &Normalization::default());
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    words
+        .windows(n.min(words.len()))
+        .map(|w| w.join(" "))
+        .collect()
+}
+
+fn time<F: FnMut()>(reps: usize, mut f: F) -> f64 {
+    median(
+        (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn speed(dump: Option<String>) -> Result<()> {
+    let texts = news()?;
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mb = bytes as f64 / 1e6;
+    let strings: Vec<Vec<String>> = texts.iter().map(|t| shingle_strings(t, 5)).collect();
+    let nshingles: usize = strings.iter().map(Vec::len).sum();
+    println!(
+        "corpus: {} documents, {mb:.1} MB of text, {nshingles} shingles (word 5-grams), 128 permutations, 1 thread",
+        texts.len()
+    );
+    if let Some(path) = dump {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for (t, s) in texts.iter().zip(&strings) {
+            serde_json::to_writer(
+                &mut f,
+                &serde_json::json!({"bytes": t.len(), "shingles": s}),
+            )?;
+            f.write_all(b"\n")?;
+        }
+        println!("wrote the shingles to {path}");
+    }
+    let sets: Vec<Vec<u64>> = strings
+        .iter()
+        .map(|s| s.iter().map(|x| xxh3_64(x.as_bytes())).collect())
+        .collect();
+    let mut sink = 0u64;
+    for bits in [32, 64] {
+        let hasher = Hasher::with_bits(128, 5, 1, Normalization::default(), bits);
+        let mut sig = vec![0u64; 128];
+        let mut scratch = Scratch::default();
+        let full = time(5, || {
+            for t in &texts {
+                hasher.shingles(t, &mut scratch);
+                hasher.signature_of(&mut scratch, &mut sig);
+                sink ^= sig[0];
+            }
+        });
+        let from_strings = time(5, || {
+            for s in &strings {
+                scratch.shingles.clear();
+                scratch
+                    .shingles
+                    .extend(s.iter().map(|x| xxh3_64(x.as_bytes())));
+                hasher.signature_of(&mut scratch, &mut sig);
+                sink ^= sig[0];
+            }
+        });
+        let kernel = time(5, || {
+            for h in &sets {
+                scratch.shingles.clone_from(h);
+                hasher.signature_of(&mut scratch, &mut sig);
+                sink ^= sig[0];
+            }
+        });
+        println!("{bits}-bit values:");
+        println!(
+            "  text -> signature (normalise, shingle, sign): {:7.1} MB/s  {:9.0} docs/s",
+            mb / full,
+            texts.len() as f64 / full
+        );
+        println!(
+            "  shingle strings -> signature (as the peers):  {:7.1} MB/s  {:9.0} docs/s",
+            mb / from_strings,
+            texts.len() as f64 / from_strings
+        );
+        println!(
+            "  permutation loop alone:                       {:7.1} MB/s  {:6.1} ns/shingle",
+            mb / kernel,
+            kernel * 1e9 / nshingles as f64
+        );
+    }
+    println!("({sink:x})");
+    Ok(())
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Synthetic document `k`: 40 words from a 50,000-word vocabulary; every 20th document copies
+/// document `k - 1001` (never itself a copy) with its last word changed (Jaccard 35/37).
+fn synthetic(k: u64) -> String {
+    let (seed, edited) = if k % 20 == 19 && k >= 1001 {
+        (k - 1001, true)
+    } else {
+        (k, false)
+    };
+    let mut s = seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+    let mut out = String::with_capacity(40 * 7);
+    for i in 0..40 {
+        let mut w = splitmix(&mut s) % 50_000;
+        if edited && i == 39 {
+            w = 50_000 + k % 1000;
+        }
+        loop {
+            out.push((b'a' + (w % 26) as u8) as char);
+            w /= 26;
+            if w == 0 {
+                break;
+            }
+        }
+        out.push(' ');
+    }
+    out
+}
+
+fn vm_hwm_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn memory(docs: u64) -> Result<()> {
+    let config = MinHashDedupConfig::default();
+    let Ok(Stage::Corpus(mut stage)) = config.build(&BuildContext::default()) else {
+        bail!("default config does not build")
+    };
+    let t = Instant::now();
+    let mut stats = StageStats::default();
+    let batch = 4096u64;
+    let mut k = 0;
+    while k < docs {
+        let n = batch.min(docs - k);
+        let b: Vec<Document> = (k..k + n)
+            .map(|i| Document::new(format!("syn-{i}"), synthetic(i)))
+            .collect();
+        stage.observe(k, &b, &mut stats);
+        k += n;
+    }
+    let observed = t.elapsed().as_secs_f64();
+    let after_observe = vm_hwm_mib();
+    stage.finish(&mut stats);
+    let finished = t.elapsed().as_secs_f64();
+    let mut removed = 0u64;
+    let mut k = 0;
+    while k < docs {
+        let n = batch.min(docs - k);
+        for i in k..k + n {
+            let d = Document::new(format!("syn-{i}"), String::new());
+            if stage.decide(i, d, &mut stats).reason().is_some() {
+                removed += 1;
+            }
+        }
+        k += n;
+    }
+    println!(
+        "{docs} synthetic documents (40 words; {} injected near-copies), default minhash_dedup (20 bands x 6 rows, verified)",
+        (1001..docs).filter(|k| k % 20 == 19).count()
+    );
+    println!("removed as near_duplicate: {removed}");
+    println!("counters: {:?}", stats.0);
+    println!(
+        "time: observe {observed:.1} s, finish {:.1} s, decide {:.1} s",
+        finished - observed,
+        t.elapsed().as_secs_f64() - finished
+    );
+    println!(
+        "peak resident memory: {after_observe:.0} MiB after observe, {:.0} MiB overall (VmHWM)",
+        vm_hwm_mib()
+    );
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! Dedup accuracy on the shared data (not CI).
+//!
+//! ```text
+//! cargo run --release -p sapu-eval --bin eval_dedup
+//! ```
+//! 1. Near-duplicates: 3,000 real news articles (IndoSum, detik) plus near-copies of 600 of
+//!    them (word substitutions, insertions, deletions, reordered paragraphs, at several edit
+//!    rates). Truth: every pair with exact Jaccard >= 0.8 on the word 5-gram sets (brute force
+//!    over all pairs sharing a shingle). Predicted: every pair placed in one cluster. Precision
+//!    and recall for sapu's defaults, datatrove's preset and rensa-like 16 x 8 + verification.
+//! 2. Clough & Stevenson: share of answers clustered with their source text, per label.
+//! 3. PAWS-id: share of label-0 (not paraphrase) sentence pairs flagged as near-duplicates.
+//! 4. exact_dedup removals on the text sets against their natural duplicate counts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use sapu::dedup::{jaccard_sorted, ExactDedupConfig, Hasher, MinHashDedupConfig, Scratch};
+use sapu::stage::{BuildContext, Stage, StageConfig};
+use sapu::text::normalize::Normalization;
+use sapu::{Document, Outcome, StageStats};
+use sapu_eval::{data_dir, read_jsonl};
+use serde_json::Value;
+
+fn main() -> Result<()> {
+    near_duplicates()?;
+    clough_stevenson()?;
+    paws()?;
+    exact_counts()?;
+    Ok(())
+}
+
+/// Run a corpus stage over `docs` (batches of 4,096) and return its outcomes in input order.
+fn run_stage<C: StageConfig>(config: &C, docs: &[Document]) -> Result<(Vec<Outcome>, StageStats)> {
+    let Ok(Stage::Corpus(mut s)) = config.build(&BuildContext::default()) else {
+        bail!("{} does not build as a corpus stage", C::NAME)
+    };
+    let mut stats = StageStats::default();
+    for (k, chunk) in docs.chunks(4096).enumerate() {
+        s.observe((k * 4096) as u64, chunk, &mut stats);
+    }
+    s.finish(&mut stats);
+    let out = docs
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| s.decide(i as u64, d.clone(), &mut StageStats::default()))
+        .collect();
+    Ok((out, stats))
+}
+
+/// The cluster (kept document id) of every document.
+fn clusters(out: &[Outcome]) -> Vec<String> {
+    out.iter()
+        .map(|o| match o {
+            Outcome::Keep(d) => d.id.clone(),
+            Outcome::Remove(d, _) => d.metadata["duplicate_of"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect()
+}
+
+/// Pairs `(i, j)`, `i < j`, in the same cluster.
+fn cluster_pairs(out: &[Outcome]) -> HashSet<(u32, u32)> {
+    let mut by: HashMap<String, Vec<u32>> = HashMap::new();
+    for (i, c) in clusters(out).into_iter().enumerate() {
+        by.entry(c).or_default().push(i as u32);
+    }
+    let mut pairs = HashSet::new();
+    for members in by.values() {
+        for (a, &x) in members.iter().enumerate() {
+            for &y in &members[a + 1..] {
+                pairs.insert((x.min(y), x.max(y)));
+            }
+        }
+    }
+    pairs
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// A near-copy of `text`: `kind` 0 substitutes, 1 inserts, 2 deletes `rate` of the words
+/// (vocabulary for new words: `pool`), 3 reorders two paragraphs and substitutes `rate / 4`.
+fn near_copy(text: &str, kind: usize, rate: f64, pool: &[&str], rng: &mut Rng) -> String {
+    let mut paras: Vec<Vec<String>> = text
+        .split('\n')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.split_whitespace().map(str::to_string).collect())
+        .collect();
+    let total: usize = paras.iter().map(Vec::len).sum();
+    let edits = |r: f64| ((total as f64 * r).round() as usize).max(1);
+    let locate = |paras: &Vec<Vec<String>>, mut k: usize| {
+        for (p, words) in paras.iter().enumerate() {
+            if k < words.len().max(1) {
+                return (p, k);
+            }
+            k -= words.len().max(1);
+        }
+        (0, 0)
+    };
+    let substitute = |paras: &mut Vec<Vec<String>>, n: usize, rng: &mut Rng| {
+        for _ in 0..n {
+            let (p, w) = locate(paras, rng.below(total));
+            if w < paras[p].len() {
+                paras[p][w] = pool[rng.below(pool.len())].to_string();
+            }
+        }
+    };
+    match kind {
+        0 => substitute(&mut paras, edits(rate), rng),
+        1 => {
+            for _ in 0..edits(rate) {
+                let (p, w) = locate(&paras, rng.below(total));
+                let at = w.min(paras[p].len());
+                paras[p].insert(at, pool[rng.below(pool.len())].to_string());
+            }
+        }
+        2 => {
+            for _ in 0..edits(rate) {
+                let (p, w) = locate(&paras, rng.below(total));
+                if w < paras[p].len() && paras[p].len() > 1 {
+                    paras[p].remove(w);
+                }
+            }
+        }
+        _ => {
+            if paras.len() >= 2 {
+                let a = rng.below(paras.len());
+                let mut b = rng.below(paras.len());
+                if a == b {
+                    b = (a + 1) % paras.len();
+                }
+                paras.swap(a, b);
+            }
+            substitute(&mut paras, edits(rate / 4.0), rng);
+        }
+    }
+    paras
+        .iter()
+        .map(|p| p.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn near_duplicates() -> Result<()> {
+    let d = data_dir()?;
+    let mut docs = Vec::new();
+    for (f, take) in [
+        ("text/indosum-dev/indosum_dev_folds.jsonl.gz", 2000),
+        ("text/detik-news-1000/detik_news_1000.jsonl", 1000),
+    ] {
+        for v in read_jsonl(&d.join(f))?.into_iter().take(take) {
+            docs.push(Document::new(
+                v["id"].as_str().unwrap_or_default(),
+                v["text"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+    let originals = docs.len();
+    let texts: Vec<String> = docs.iter().map(|d| d.text.clone()).collect();
+    let pool: Vec<&str> = texts
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .step_by(97)
+        .collect();
+    let mut rng = Rng(2026);
+    let rates = [0.01, 0.02, 0.03, 0.05, 0.08, 0.12];
+    for c in 0..600 {
+        let base = rng.below(originals);
+        let kind = c % 4;
+        let rate = rates[rng.below(rates.len())];
+        let text = near_copy(&texts[base], kind, rate, &pool, &mut rng);
+        docs.push(Document::new(
+            format!("copy-{c}-of-{}", docs[base].id),
+            text,
+        ));
+    }
+    // Interleave copies with the originals, deterministically.
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let docs: Vec<Document> = order.iter().map(|&i| docs[i].clone()).collect();
+
+    // Truth: exact Jaccard of the 5-gram sets, over every pair sharing a shingle.
+    let t = Instant::now();
+    let hasher = Hasher::new(1, 5, 1, Normalization::default());
+    let sets: Vec<Vec<u64>> = docs
+        .par_iter()
+        .map_init(Scratch::default, |s, d| {
+            hasher.shingles(&d.text, s);
+            s.shingles.clone()
+        })
+        .collect();
+    let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (i, s) in sets.iter().enumerate() {
+        for &h in s {
+            postings.entry(h).or_default().push(i as u32);
+        }
+    }
+    let mut truth = HashSet::new();
+    let mut band_counts = BTreeMap::new();
+    let mut shared = vec![0u32; docs.len()];
+    for (i, s) in sets.iter().enumerate() {
+        let mut touched = Vec::new();
+        for h in s {
+            for &j in &postings[h] {
+                if (j as usize) < i {
+                    if shared[j as usize] == 0 {
+                        touched.push(j);
+                    }
+                    shared[j as usize] += 1;
+                }
+            }
+        }
+        for j in touched {
+            let inter = shared[j as usize] as usize;
+            shared[j as usize] = 0;
+            let jac = inter as f64 / (s.len() + sets[j as usize].len() - inter) as f64;
+            if jac >= 0.5 {
+                *band_counts.entry((jac * 10.0).floor() as u32).or_insert(0) += 1;
+            }
+            if jac >= 0.8 {
+                truth.insert((j, i as u32));
+            }
+        }
+    }
+    println!(
+        "## near-duplicates: {} documents ({originals} real news + 600 near-copies)",
+        docs.len()
+    );
+    println!(
+        "truth: {} pairs with Jaccard >= 0.8 (pairs at 0.5-0.6: {}, 0.6-0.7: {}, 0.7-0.8: {}, 0.8-0.9: {}, >= 0.9: {}); {:.1} s",
+        truth.len(),
+        band_counts.get(&5).unwrap_or(&0),
+        band_counts.get(&6).unwrap_or(&0),
+        band_counts.get(&7).unwrap_or(&0),
+        band_counts.get(&8).unwrap_or(&0),
+        band_counts.get(&9).unwrap_or(&0) + band_counts.get(&10).unwrap_or(&0),
+        t.elapsed().as_secs_f64()
+    );
+    println!("Removal precision: share of removed documents whose exact Jaccard with the document");
+    println!(
+        "named in duplicate_of is >= 0.8. Cluster-pair precision: share of all pairs inside one"
+    );
+    println!(
+        "cluster with Jaccard >= 0.8. Recall: share of true pairs whose two documents ended in one"
+    );
+    println!("cluster (one of them removed).");
+    println!("| config | removal precision | cluster-pair precision | recall | removed | time |");
+    println!("|---|---|---|---|---|---|");
+    let configs = [
+        (
+            "sapu defaults (20 x 6, verified)",
+            MinHashDedupConfig::default(),
+        ),
+        (
+            "preset = \"datatrove\" (14 x 8)",
+            MinHashDedupConfig {
+                preset: "datatrove".into(),
+                ..MinHashDedupConfig::default()
+            },
+        ),
+        (
+            "16 x 8, verified (rensa-like)",
+            MinHashDedupConfig {
+                bands: 16,
+                rows: 8,
+                ..MinHashDedupConfig::default()
+            },
+        ),
+        (
+            "20 x 6, not verified",
+            MinHashDedupConfig {
+                verify: false,
+                ..MinHashDedupConfig::default()
+            },
+        ),
+    ];
+    for (name, c) in configs {
+        let t = Instant::now();
+        let (out, _) = run_stage(&c, &docs)?;
+        let secs = t.elapsed().as_secs_f64();
+        let pred = cluster_pairs(&out);
+        let hit = pred.intersection(&truth).count();
+        let index: HashMap<&str, usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect();
+        let (mut removed, mut justified) = (0usize, 0usize);
+        for (i, o) in out.iter().enumerate() {
+            if let Outcome::Remove(d, _) = o {
+                removed += 1;
+                let k = index[d.metadata["duplicate_of"].as_str().unwrap_or("")];
+                justified += usize::from(jaccard_sorted(&sets[i], &sets[k]) >= 0.8);
+            }
+        }
+        println!(
+            "| {name} | {:.4} ({justified}/{removed}) | {:.4} ({hit}/{}) | {:.4} ({hit}/{}) | {removed} | {secs:.2} s |",
+            justified as f64 / removed.max(1) as f64,
+            hit as f64 / pred.len().max(1) as f64,
+            pred.len(),
+            hit as f64 / truth.len().max(1) as f64,
+            truth.len(),
+        );
+        // The false positives' exact Jaccard, to see where they come from.
+        let mut fp: Vec<f64> = pred
+            .difference(&truth)
+            .map(|&(a, b)| jaccard_sorted(&sets[a as usize], &sets[b as usize]))
+            .collect();
+        fp.sort_by(f64::total_cmp);
+        if !fp.is_empty() {
+            println!(
+                "|  cluster pairs below 0.8: {} (Jaccard min {:.2}, median {:.2}) | | | | | |",
+                fp.len(),
+                fp[0],
+                fp[fp.len() / 2]
+            );
+        }
+    }
+    println!();
+    Ok(())
+}
+
+fn clough_stevenson() -> Result<()> {
+    let rows = read_jsonl(&data_dir()?.join("dedup/clough-stevenson-plagiarism/pairs.jsonl"))?;
+    let mut docs = Vec::new();
+    let mut source_index = HashMap::new();
+    for r in &rows {
+        let sid = r["source_id"].as_str().unwrap_or_default().to_string();
+        if !source_index.contains_key(&sid) {
+            source_index.insert(sid.clone(), docs.len());
+            docs.push(Document::new(
+                sid,
+                r["source_text"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+    let first_answer = docs.len();
+    for r in &rows {
+        docs.push(Document::new(
+            r["id"].as_str().unwrap_or_default(),
+            r["text"].as_str().unwrap_or_default(),
+        ));
+    }
+    let hasher = Hasher::new(1, 5, 1, Normalization::default());
+    let mut s = Scratch::default();
+    let sets: Vec<Vec<u64>> = docs
+        .iter()
+        .map(|d| {
+            hasher.shingles(&d.text, &mut s);
+            s.shingles.clone()
+        })
+        .collect();
+    println!("## Clough & Stevenson: answers clustered with their source (detection rate)");
+    println!("| label | answers | median Jaccard to source | sapu defaults | datatrove preset |");
+    println!("|---|---|---|---|---|");
+    let (ours, _) = run_stage(&MinHashDedupConfig::default(), &docs)?;
+    let dt = MinHashDedupConfig {
+        preset: "datatrove".into(),
+        ..MinHashDedupConfig::default()
+    };
+    let (theirs, _) = run_stage(&dt, &docs)?;
+    let (co, ct) = (clusters(&ours), clusters(&theirs));
+    let mut by: BTreeMap<String, (usize, usize, usize, Vec<f64>)> = BTreeMap::new();
+    for (k, r) in rows.iter().enumerate() {
+        let a = first_answer + k;
+        let src = source_index[r["source_id"].as_str().unwrap_or_default()];
+        let label = r["label_name"].as_str().unwrap_or_default().to_string();
+        let e = by.entry(label).or_default();
+        e.0 += 1;
+        e.1 += usize::from(co[a] == co[src]);
+        e.2 += usize::from(ct[a] == ct[src]);
+        e.3.push(jaccard_sorted(&sets[a], &sets[src]));
+    }
+    for (label, (n, o, t, mut j)) in by {
+        j.sort_by(f64::total_cmp);
+        println!(
+            "| {label} | {n} | {:.3} | {o}/{n} ({:.2}) | {t}/{n} ({:.2}) |",
+            j[j.len() / 2],
+            o as f64 / n as f64,
+            t as f64 / n as f64
+        );
+    }
+    println!();
+    Ok(())
+}
+
+fn paws() -> Result<()> {
+    let rows = read_jsonl(&data_dir()?.join("dedup/paws-id/paws_id_dev_test.jsonl.gz"))?;
+    let dt = MinHashDedupConfig {
+        preset: "datatrove".into(),
+        ..MinHashDedupConfig::default()
+    };
+    let ours = MinHashDedupConfig::default();
+    // Each pair on its own (PAWS reuses source sentences across pairs).
+    let flagged = |c: &MinHashDedupConfig, r: &Value| -> bool {
+        let docs = [
+            Document::new("a", r["text_a"].as_str().unwrap_or_default()),
+            Document::new("b", r["text_b"].as_str().unwrap_or_default()),
+        ];
+        run_stage(c, &docs)
+            .map(|(o, _)| o[1].reason().is_some())
+            .unwrap_or(false)
+    };
+    println!("## PAWS-id: sentence pairs flagged as near-duplicates");
+    println!("| label | pairs | sapu defaults | datatrove preset |");
+    println!("|---|---|---|---|");
+    for label in ["0", "1"] {
+        let pairs: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["label"].to_string().trim_matches('"') == label)
+            .collect();
+        let o = pairs.par_iter().filter(|r| flagged(&ours, r)).count();
+        let t = pairs.par_iter().filter(|r| flagged(&dt, r)).count();
+        let n = pairs.len();
+        println!(
+            "| {label} | {n} | {o} ({:.4}) | {t} ({:.4}) |",
+            o as f64 / n as f64,
+            t as f64 / n as f64
+        );
+    }
+    println!();
+    Ok(())
+}
+
+fn exact_counts() -> Result<()> {
+    let d = data_dir()?;
+    println!("## exact_dedup removals vs natural duplicates");
+    println!("| set | documents | expected (data README) | raw text equal | default (whitespace) | full normalisation |");
+    println!("|---|---|---|---|---|---|");
+    let sets: [(&str, &[&str], &str); 4] = [
+        (
+            "detik-news-1000",
+            &["text/detik-news-1000/detik_news_1000.jsonl"],
+            "91",
+        ),
+        (
+            "motomalaya",
+            &[
+                "text/malaysian-dataset-extracts/motomalaya_ms_pages.part1.jsonl.gz",
+                "text/malaysian-dataset-extracts/motomalaya_ms_pages.part2.jsonl.gz",
+            ],
+            "631",
+        ),
+        (
+            "indonlu-text",
+            &["text/indonlu-text/indonlu_text.jsonl.gz"],
+            "9421",
+        ),
+        (
+            "indosum-dev",
+            &["text/indosum-dev/indosum_dev_folds.jsonl.gz"],
+            "-",
+        ),
+    ];
+    for (name, files, expected) in sets {
+        let mut docs = Vec::new();
+        for f in files {
+            for v in read_jsonl(&d.join(f))? {
+                docs.push(Document::new(
+                    v["id"].as_str().unwrap_or_default(),
+                    v["text"].as_str().unwrap_or_default(),
+                ));
+            }
+        }
+        let count = |c: &ExactDedupConfig| -> Result<usize> {
+            Ok(run_stage(c, &docs)?
+                .0
+                .iter()
+                .filter(|o| o.reason().is_some())
+                .count())
+        };
+        let raw = count(&ExactDedupConfig {
+            normalize: Normalization::NONE,
+            ..ExactDedupConfig::default()
+        })?;
+        let default = count(&ExactDedupConfig::default())?;
+        let full = count(&ExactDedupConfig {
+            normalize: Normalization::default(),
+            ..ExactDedupConfig::default()
+        })?;
+        println!(
+            "| {name} | {} | {expected} | {raw} | {default} | {full} |",
+            docs.len()
+        );
+    }
+    Ok(())
+}
