@@ -36,7 +36,7 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 }
 
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
-pub static REGISTRY: &[StageEntry] = &[];
+pub static REGISTRY: &[StageEntry] = &[entry::<crate::clean::CleanConfig>(true)];
 
 /// The entry for a type name.
 pub fn find(name: &str) -> Option<&'static StageEntry> {
