@@ -42,6 +42,18 @@ pub(crate) struct ChromeRules {
     loaders: HashSet<&'static str>,
     read_also: Vec<&'static str>,
     tags: Vec<&'static str>,
+    /// First words of the UI phrases: a line whose first token is not one is not UI.
+    ui_starts: HashSet<&'static str>,
+    /// First words of the read-also, tag and post-meta labels.
+    label_starts: HashSet<&'static str>,
+}
+
+fn first_words(lists: &[&[&'static str]]) -> HashSet<&'static str> {
+    lists
+        .iter()
+        .flat_map(|l| l.iter())
+        .filter_map(|p| p.split(' ').next())
+        .collect()
 }
 
 impl ChromeRules {
@@ -57,18 +69,21 @@ impl ChromeRules {
             loaders: lexicon::LOADERS.iter().copied().collect(),
             read_also: longest_first(lexicon::READ_ALSO),
             tags: longest_first(lexicon::TAGS),
+            ui_starts: first_words(&[lexicon::STRONG, lexicon::WEAK, lexicon::LOADERS]),
+            label_starts: first_words(&[lexicon::READ_ALSO, lexicon::TAGS, lexicon::POSTED]),
         }
     }
 
     /// Mark the chrome lines of a page: `removed[i]` is set for each line judged furniture.
     /// Lines already marked are skipped; empty lines are neither chrome nor content.
     pub(crate) fn mark(&self, lines: &[&str], removed: &mut [Option<Rule>]) {
+        let mut buf = String::new();
         let verdicts: Vec<Verdict> = lines
             .iter()
             .zip(removed.iter())
             .map(|(l, r)| match r {
                 Some(_) => Verdict::Content,
-                None => self.classify(l),
+                None => self.classify_with(l, &mut buf),
             })
             .collect();
         let filled: Vec<usize> = (0..lines.len())
@@ -94,27 +109,48 @@ impl ChromeRules {
     }
 
     /// Judge one line on its own.
+    #[cfg(test)]
     pub(crate) fn classify(&self, line: &str) -> Verdict {
-        if line.is_empty() || word_count_exceeds(line, MAX_CHROME_WORDS) {
+        self.classify_with(line, &mut String::new())
+    }
+
+    /// Judge one line on its own, lowercasing into `buf` (reused across lines). Each check
+    /// runs only on lines short enough to pass it, so a paragraph costs one word count.
+    fn classify_with(&self, line: &str, buf: &mut String) -> Verdict {
+        let words = word_count(line, MAX_CHROME_WORDS + 1);
+        if words == 0 || words > MAX_CHROME_WORDS {
             return Verdict::Content;
         }
-        let lower = line.to_lowercase();
-        if let Some(v) = self.ui(&lower) {
-            return v;
+        buf.clear();
+        if line.is_ascii() {
+            buf.push_str(line);
+            buf.make_ascii_lowercase();
+        } else {
+            for c in line.chars() {
+                buf.extend(c.to_lowercase());
+            }
         }
-        if self.is_read_also(line, &lower) {
+        let lower = buf.as_str();
+        if words <= 2 * MAX_UI_WORDS {
+            if let Some(v) = self.ui(lower) {
+                return v;
+            }
+        }
+        let first = lower.split([' ', ':']).next().unwrap_or("");
+        let labelled = self.label_starts.contains(first);
+        if labelled && self.is_read_also(line, lower) {
             return Verdict::Chrome(Rule::ReadAlso);
         }
-        if self.is_tags(&lower) {
+        if labelled && self.is_tags(lower) {
             return Verdict::Chrome(Rule::Tags);
         }
-        if is_copyright(&lower) {
+        if words <= 20 && is_copyright(lower) {
             return Verdict::Chrome(Rule::Copyright);
         }
-        if is_follow_prompt(&lower) {
+        if words <= 15 && is_follow_prompt(lower) {
             return Verdict::Chrome(Rule::FollowPrompt);
         }
-        if is_post_meta(&lower) {
+        if labelled && words <= 16 && is_post_meta(lower) {
             return Verdict::Weak(Rule::PostMeta);
         }
         Verdict::Content
@@ -134,7 +170,11 @@ impl ChromeRules {
             if bounds.len() == MAX_UI_WORDS {
                 return None;
             }
-            if !norm.is_empty() {
+            if norm.is_empty() {
+                if !self.ui_starts.contains(token) {
+                    return None;
+                }
+            } else {
                 norm.push(' ');
             }
             let start = norm.len();
@@ -224,12 +264,9 @@ fn capitalised_at(line: &str, offset: usize) -> bool {
         .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
-/// Copyright footers: a short line with `©` and a year or rights phrase, a line starting with
-/// "copyright", or a rights phrase ("all rights reserved", "hak cipta dilindungi", ...).
+/// Copyright footers (at most 20 words): `©` and a year, a line starting with "copyright", or
+/// a rights phrase ("all rights reserved", "hak cipta dilindungi", ...).
 fn is_copyright(lower: &str) -> bool {
-    if word_count_exceeds(lower, 20) {
-        return false;
-    }
     if lower.starts_with("copyright") || lower.starts_with("(c) ") {
         return true;
     }
@@ -239,21 +276,20 @@ fn is_copyright(lower: &str) -> bool {
     lower.contains('©') && has_year(lower)
 }
 
-/// "Jangan lupa ikuti kami di YouTube dan Instagram!": a follow prompt naming a network.
+/// "Jangan lupa ikuti kami di YouTube dan Instagram!": a follow prompt naming a network (at
+/// most 15 words).
 fn is_follow_prompt(lower: &str) -> bool {
-    !word_count_exceeds(lower, 15)
-        && lexicon::FOLLOW.iter().any(|p| lower.contains(p))
+    lexicon::FOLLOW.iter().any(|p| lower.contains(p))
         && lexicon::NETWORKS.iter().any(|p| lower.contains(p))
 }
 
-/// "Posted on July 26, 2023 by Amirul Azreen": post meta with a date, at most 16 words.
+/// "Posted on July 26, 2023 by Amirul Azreen": post meta with a date (at most 16 words).
 fn is_post_meta(lower: &str) -> bool {
-    !word_count_exceeds(lower, 16)
-        && lexicon::POSTED.iter().any(|p| {
-            lower
-                .strip_prefix(p)
-                .is_some_and(|r| r.starts_with([' ', ':']) && r.bytes().any(|b| b.is_ascii_digit()))
-        })
+    lexicon::POSTED.iter().any(|p| {
+        lower
+            .strip_prefix(p)
+            .is_some_and(|r| r.starts_with([' ', ':']) && r.bytes().any(|b| b.is_ascii_digit()))
+    })
 }
 
 fn has_year(s: &str) -> bool {
@@ -297,21 +333,18 @@ fn is_separator(c: char) -> bool {
         )
 }
 
-/// Whether `s` has more than `max` whitespace-separated words (stops counting early).
-fn word_count_exceeds(s: &str, max: usize) -> bool {
-    let mut words = 0;
-    let mut in_word = false;
-    for &b in s.as_bytes() {
-        let space = b == b' ' || b == b'\t';
-        if !space && !in_word {
-            words += 1;
-            if words > max {
-                return true;
-            }
-        }
-        in_word = !space;
+/// The number of space- or tab-separated words in `s`, at most `cap`. Lines are trimmed and
+/// their space runs collapsed by then, so this counts separators in one vectorised pass; a
+/// line longer than 12 bytes per word allowed is over the cap without counting.
+fn word_count(s: &str, cap: usize) -> usize {
+    if s.is_empty() {
+        return 0;
     }
-    false
+    if s.len() > 12 * cap {
+        return cap;
+    }
+    let gaps = s.bytes().filter(|&b| b == b' ' || b == b'\t').count();
+    (gaps + 1).min(cap)
 }
 
 #[cfg(test)]

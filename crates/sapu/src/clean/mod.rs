@@ -65,6 +65,10 @@ pub struct CleanConfig {
     pub min_block_lines: usize,
     /// Fewest words a repeated run needs to be dropped. Default 12.
     pub min_block_words: usize,
+    /// Fewest words per line, on average, a repeated run of several lines needs to be dropped:
+    /// body paragraphs pass, table rows repeated per day or model ("10 am", "Rear brake") do
+    /// not. Default 8.
+    pub min_block_mean_words: usize,
     /// A single repeated line of at least this many words is dropped as a block; 0 never.
     /// Default 40.
     pub long_line_words: usize,
@@ -82,6 +86,7 @@ impl Default for CleanConfig {
             byline: true,
             min_block_lines: 2,
             min_block_words: 12,
+            min_block_mean_words: 8,
             long_line_words: 40,
             record_lines: false,
         }
@@ -187,6 +192,7 @@ impl Clean {
             blocks: BlockRules {
                 min_lines: config.min_block_lines,
                 min_words: config.min_block_words,
+                min_mean_words: config.min_block_mean_words,
                 long_line_words: config.long_line_words,
                 near: config.near_repeats,
             },

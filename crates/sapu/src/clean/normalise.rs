@@ -9,7 +9,7 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// The normalised text, or `None` when `text` is already normal (no allocation then).
 pub(crate) fn normalise(text: &str) -> Option<String> {
-    let nfc = if !text.is_ascii() && is_nfc_quick(text.chars()) != IsNormalized::Yes {
+    let nfc = if may_need_nfc(text) && is_nfc_quick(text.chars()) != IsNormalized::Yes {
         Some(text.nfc().collect::<String>())
     } else {
         None
@@ -19,6 +19,37 @@ pub(crate) fn normalise(text: &str) -> Option<String> {
         return nfc;
     }
     Some(rebuild(src))
+}
+
+/// Whether `text` has a character outside the ranges where every character is NFC-stable:
+/// ASCII, U+0080..U+02FF (Latin-1 and Latin Extended, lead bytes C2..CB) and U+2002..U+207F
+/// (general punctuation: curly quotes, dashes, ellipsis; U+2000 and U+2001 decompose). Most
+/// Latin-script web text has none, and then the table-driven quick check is skipped.
+fn may_need_nfc(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            i += 1;
+            continue;
+        }
+        match c {
+            0xc2..=0xcb => i += 2,
+            0xe2 if matches!(
+                (b.get(i + 1), b.get(i + 2)),
+                (Some(0x80), Some(0x82..)) | (Some(0x81), Some(_))
+            ) =>
+            {
+                i += 3
+            }
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// Whether `text` already satisfies every normalisation rule.
@@ -45,11 +76,18 @@ fn is_clean(text: &str) -> bool {
 }
 
 /// One non-empty line: no control characters, no space at either end, no run of spaces, no
-/// space-like character next to another.
+/// space-like character next to another. ASCII lines (the common case) take a vectorised path.
 fn line_is_clean(line: &str) -> bool {
     let b = line.as_bytes();
     if b[0] == b' ' || b[0] == b'\t' || b[b.len() - 1] == b' ' || b[b.len() - 1] == b'\t' {
         return false;
+    }
+    // One branch-free pass (vectorised): the high bits, and whether any control byte occurs.
+    let (high, ctrl) = b.iter().fold((0u8, false), |(high, ctrl), &c| {
+        (high | c, ctrl | ((c < 0x20) & (c != b'\t')) | (c == 0x7f))
+    });
+    if high < 0x80 {
+        return !ctrl && !line.contains("  ");
     }
     let mut prev_space = false;
     let mut i = 0;
@@ -70,10 +108,8 @@ fn line_is_clean(line: &str) -> bool {
             i += 1;
             continue;
         }
-        // Non-ASCII: decode only the few lead bytes that can start a space or control char.
         let ch_len = utf8_len(c);
-        let ch = &line[i..i + ch_len];
-        let ch = ch.chars().next().unwrap_or(' ');
+        let ch = line[i..i + ch_len].chars().next().unwrap_or(' ');
         if is_space_like(ch) {
             if prev_space || i == 0 || i + ch_len == b.len() {
                 return false;
@@ -127,7 +163,11 @@ fn rebuild(text: &str) -> String {
             }
         }
         pending_blank = false;
-        push_line(&mut out, line);
+        if line_is_clean(line) {
+            out.push_str(line);
+        } else {
+            push_line(&mut out, line);
+        }
     }
     out
 }
@@ -197,6 +237,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(normalise(input).as_deref(), Some(*want), "{input:?}");
         }
+    }
+
+    #[test]
+    fn nfc_gate_sees_combining_marks_and_other_scripts() {
+        assert!(!may_need_nfc("plain “quoted” café – naïve…"));
+        assert!(may_need_nfc("Cafe\u{301}"));
+        assert!(may_need_nfc("한국어"));
+        assert!(may_need_nfc("em\u{2001}quad"));
+        assert_eq!(normalise("\u{1100}\u{1161}"), Some("\u{ac00}".to_string()));
     }
 
     #[test]

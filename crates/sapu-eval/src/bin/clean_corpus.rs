@@ -1,0 +1,108 @@
+//! Run the `clean` stage over real crawled text and report what it removed: lines by rule per
+//! file, the most frequent removed lines, and an evenly spaced sample of removed lines for
+//! checking by eye.
+//!
+//! `cargo run --release -p sapu-eval --bin clean_corpus [-- SAMPLE [RULE]]` (default sample 30)
+//! over `text/detik-news-1000` and every file of `text/malaysian-dataset-extracts`; with RULE
+//! (`ui`, `read_also`, `repeated_block`, ...) it also lists up to 300 lines that rule removed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use sapu::clean::{Clean, CleanConfig};
+
+fn main() -> Result<()> {
+    let sample: usize = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(30);
+    let rule_filter = std::env::args().nth(2);
+    let data = sapu_eval::data_dir()?;
+    let clean = Clean::new(&CleanConfig::default()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let mut files = vec![data.join("text/detik-news-1000/detik_news_1000.jsonl")];
+    let mut extracts: Vec<_> = std::fs::read_dir(data.join("text/malaysian-dataset-extracts"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains(".jsonl"))
+        .collect();
+    extracts.sort();
+    files.extend(extracts);
+
+    let mut all: Vec<(String, &'static str, String)> = Vec::new();
+    for path in &files {
+        let rows = sapu_eval::read_jsonl(path)?;
+        let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let (mut docs, mut touched, mut lines_in) = (0, 0, 0);
+        for row in &rows {
+            let Some(text) = row["text"].as_str() else {
+                continue;
+            };
+            docs += 1;
+            lines_in += text.lines().filter(|l| !l.trim().is_empty()).count();
+            let c = clean.clean_text(text);
+            touched += usize::from(!c.removed.is_empty());
+            let id = row["id"].as_str().unwrap_or("?").to_string();
+            for (rule, line) in c.removed {
+                *by_rule.entry(rule.code()).or_insert(0) += 1;
+                all.push((id.clone(), rule.code(), line));
+            }
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("{name}: {docs} docs, {lines_in} non-empty lines, {touched} docs changed by a rule, removed {by_rule:?}");
+    }
+
+    let mut freq: HashMap<(&str, &str), usize> = HashMap::new();
+    for (_, rule, line) in &all {
+        *freq.entry((rule, line.as_str())).or_insert(0) += 1;
+    }
+    let mut freq: Vec<_> = freq.into_iter().collect();
+    freq.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    println!("\nmost frequent removed lines (rule, count, line):");
+    for ((rule, line), n) in freq.iter().take(40) {
+        println!("  {rule:<14} {n:>6}  {}", cut(line));
+    }
+
+    // Evenly spaced over the chrome removals (repeated-block lines are article text by nature).
+    let chrome: Vec<_> = all
+        .iter()
+        .filter(|(_, r, _)| *r != "repeated_block")
+        .collect();
+    println!(
+        "\nsample of {sample} removed chrome lines (of {}):",
+        chrome.len()
+    );
+    let step = (chrome.len() / sample.max(1)).max(1);
+    for (id, rule, line) in chrome.iter().step_by(step).take(sample) {
+        println!("  {id:<28} {rule:<14} {}", cut(line));
+    }
+    if let Some(rule) = &rule_filter {
+        println!("\nlines removed by `{rule}`:");
+        for (id, _, line) in all.iter().filter(|(_, r, _)| r == rule).take(300) {
+            println!("  {id:<36} {}", cut(line));
+        }
+    }
+    let repeated: Vec<_> = all
+        .iter()
+        .filter(|(_, r, _)| *r == "repeated_block")
+        .collect();
+    println!(
+        "\nsample of 10 repeated-block lines (of {}):",
+        repeated.len()
+    );
+    let step = (repeated.len() / 10).max(1);
+    for (id, _, line) in repeated.iter().step_by(step).take(10) {
+        println!("  {id:<28} {}", cut(line));
+    }
+    Ok(())
+}
+
+fn cut(line: &str) -> String {
+    let mut s: String = line.chars().take(110).collect();
+    if s.len() < line.len() {
+        s.push('…');
+    }
+    s
+}
