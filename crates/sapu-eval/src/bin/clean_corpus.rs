@@ -79,9 +79,15 @@ fn main() -> Result<()> {
         println!("  {id:<28} {rule:<14} {}", cut(line));
     }
     if let Some(rule) = &rule_filter {
-        println!("\nlines removed by `{rule}`:");
-        for (id, _, line) in all.iter().filter(|(_, r, _)| r == rule).take(300) {
-            println!("  {id:<36} {}", cut(line));
+        let mut distinct: HashMap<&str, (usize, &str)> = HashMap::new();
+        for (id, _, line) in all.iter().filter(|(_, r, _)| r == rule) {
+            distinct.entry(line.as_str()).or_insert((0, id.as_str())).0 += 1;
+        }
+        let mut distinct: Vec<_> = distinct.into_iter().collect();
+        distinct.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        println!("\ndistinct lines removed by `{rule}` (count, first doc, line):");
+        for (line, (n, id)) in distinct.iter().take(300) {
+            println!("  {n:>5} {id:<36} {}", cut(line));
         }
     }
     let repeated: Vec<_> = all

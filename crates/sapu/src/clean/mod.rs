@@ -63,7 +63,8 @@ pub struct CleanConfig {
     pub byline: bool,
     /// Fewest lines a repeated run needs to be dropped, at least 1. Default 2.
     pub min_block_lines: usize,
-    /// Fewest words a repeated run needs to be dropped. Default 12.
+    /// Fewest words a repeated run needs to be dropped: a scraped body is long, while list items
+    /// or table rows that legitimately recur under several headings are short. Default 30.
     pub min_block_words: usize,
     /// Fewest words per line, on average, a repeated run of several lines needs to be dropped:
     /// body paragraphs pass, table rows repeated per day or model ("10 am", "Rear brake") do
@@ -85,7 +86,7 @@ impl Default for CleanConfig {
             near_repeats: true,
             byline: true,
             min_block_lines: 2,
-            min_block_words: 12,
+            min_block_words: 30,
             min_block_mean_words: 8,
             long_line_words: 40,
             record_lines: false,

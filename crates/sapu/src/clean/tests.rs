@@ -16,8 +16,8 @@ fn run(config: CleanConfig, text: &str) -> Document {
 }
 
 const BODY: [&str; 4] = [
-    "JAKARTA - Pemerintah menegaskan pentingnya pengendalian inflasi dalam menjaga stabilitas ekonomi nasional.",
-    "Menurut menteri, capaian ini menjadi salah satu yang terendah di antara negara anggota G20.",
+    "JAKARTA - Pemerintah menegaskan pentingnya pengendalian inflasi dalam menjaga stabilitas ekonomi nasional pada tahun ini.",
+    "Menurut menteri, capaian ini menjadi salah satu yang terendah di antara negara anggota G20 sejak lama.",
     "\"Kita mampu menjaga inflasi di sekitar dua persen,\" ujar Presiden dalam keterangannya, Selasa.",
     "Tim pengendali inflasi daerah dibentuk sejak September 2022 di seluruh provinsi di Indonesia.",
 ];
