@@ -385,6 +385,14 @@ mod tests {
             "Wird geladen ...",
             "Caricamento...",
             "Artikel geht unter der Anzeige weiter",
+            "Share on Facebook",
+            "Kongsi artikel ini",
+            "Deel dit artikel",
+            "Partager sur Facebook",
+            "Compartir en Twitter",
+            "Condividi su WhatsApp",
+            "Please wait...",
+            "Advertisement - Scroll to continue",
         ] {
             assert_eq!(verdict(line), Verdict::Chrome(Rule::Ui), "{line}");
         }
@@ -434,6 +442,8 @@ mod tests {
             "Leia também: Governo anuncia novo plano",
             "Leggi anche: Il governo annuncia un piano",
             "Lees ook: Kabinet presenteert plan",
+            "Artikel berkaitan: Harga minyak naik lagi",
+            "RELATED: Storm hits the coast",
         ] {
             assert_eq!(verdict(line), Verdict::Chrome(Rule::ReadAlso), "{line}");
         }
