@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Result;
 use sapu::clean::{Clean, CleanConfig};
 
+/// One removed line: document id, rule code, line text.
+type Removal = (String, &'static str, String);
+
 fn main() -> Result<()> {
     let sample: usize = std::env::args()
         .nth(1)
@@ -28,7 +31,7 @@ fn main() -> Result<()> {
     extracts.sort();
     files.extend(extracts);
 
-    let mut all: Vec<(String, &'static str, String)> = Vec::new();
+    let mut all: Vec<Removal> = Vec::new();
     for path in &files {
         let rows = sapu_eval::read_jsonl(path)?;
         let mut by_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -65,18 +68,25 @@ fn main() -> Result<()> {
         println!("  {rule:<14} {n:>6}  {}", cut(line));
     }
 
-    // Evenly spaced over the chrome removals (repeated-block lines are article text by nature).
-    let chrome: Vec<_> = all
-        .iter()
-        .filter(|(_, r, _)| *r != "repeated_block")
-        .collect();
-    println!(
-        "\nsample of {sample} removed chrome lines (of {}):",
-        chrome.len()
-    );
-    let step = (chrome.len() / sample.max(1)).max(1);
-    for (id, rule, line) in chrome.iter().step_by(step).take(sample) {
-        println!("  {id:<28} {rule:<14} {}", cut(line));
+    // Stratified: evenly spaced removals from each (source, rule) group, so rare rules and
+    // small sources are seen too (repeated-block lines are article text, listed apart).
+    let mut groups: BTreeMap<(&str, &str), Vec<&Removal>> = BTreeMap::new();
+    for entry in all.iter().filter(|(_, r, _)| *r != "repeated_block") {
+        let source = entry.0.split('-').next().unwrap_or("");
+        groups.entry((source, entry.1)).or_default().push(entry);
+    }
+    let total: usize = groups.values().map(Vec::len).sum();
+    let quota = sample.div_ceil(groups.len().max(1));
+    println!("\nsample of {sample} removed chrome lines (of {total}), by source and rule:");
+    let mut shown = 0;
+    for list in groups.values() {
+        let step = (list.len() / quota).max(1);
+        for (id, rule, line) in list.iter().step_by(step).take(quota) {
+            if shown < sample {
+                println!("  {id:<36} {rule:<14} {}", cut(line));
+                shown += 1;
+            }
+        }
     }
     if let Some(rule) = &rule_filter {
         let mut distinct: HashMap<&str, (usize, &str)> = HashMap::new();

@@ -264,8 +264,9 @@ fn capitalised_at(line: &str, offset: usize) -> bool {
         .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
-/// Copyright footers (at most 20 words): `©` and a year, a line starting with "copyright", or
-/// a rights phrase ("all rights reserved", "hak cipta dilindungi", ...).
+/// Copyright footers (at most 20 words): `©` followed by a year ("© 2012", "©2019"), a line
+/// starting with "copyright", or a rights phrase ("all rights reserved", "hak cipta
+/// dilindungi", ...). A `©` glued after a word ("Autonotes©") is a trademark, not a footer.
 fn is_copyright(lower: &str) -> bool {
     if lower.starts_with("copyright") || lower.starts_with("(c) ") {
         return true;
@@ -273,7 +274,10 @@ fn is_copyright(lower: &str) -> bool {
     if lexicon::RIGHTS.iter().any(|p| lower.contains(p)) {
         return true;
     }
-    lower.contains('©') && has_year(lower)
+    lower.match_indices('©').any(|(i, _)| {
+        let after = lower[i + '©'.len_utf8()..].trim_start();
+        after.len() >= 4 && has_year(&after[..4])
+    })
 }
 
 /// "Jangan lupa ikuti kami di YouTube dan Instagram!": a follow prompt naming a network (at
@@ -471,6 +475,16 @@ mod tests {
         assert_eq!(
             verdict("Hak Cipta Dilindungi Undang-Undang"),
             Verdict::Chrome(Rule::Copyright)
+        );
+        assert_eq!(
+            verdict("©2019 Merdeka.com/Pexels"),
+            Verdict::Chrome(Rule::Copyright)
+        );
+        assert_eq!(
+            verdict(
+                "•In 1960 the production of car accessories starts with the mythical Autonotes©"
+            ),
+            Verdict::Content
         );
         assert_eq!(
             verdict("Jangan lupa ikuti kami di YouTube dan Instagram!"),
