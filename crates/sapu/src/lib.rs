@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod clean;
 pub mod config;
 pub mod dedup;
 pub mod doc;

@@ -37,6 +37,7 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
 pub static REGISTRY: &[StageEntry] = &[
+    entry::<crate::clean::CleanConfig>(true),
     entry::<crate::dedup::ExactDedupConfig>(true),
     entry::<crate::dedup::MinHashDedupConfig>(true),
     entry::<crate::dedup::LineDedupConfig>(false),
