@@ -36,7 +36,12 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 }
 
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
-pub static REGISTRY: &[StageEntry] = &[];
+pub static REGISTRY: &[StageEntry] = &[
+    entry::<crate::filter::gopher_repetition::GopherRepetitionConfig>(true),
+    entry::<crate::filter::gopher_quality::GopherQualityConfig>(true),
+    entry::<crate::filter::c4_quality::C4QualityConfig>(true),
+    entry::<crate::filter::fineweb_quality::FineWebQualityConfig>(true),
+];
 
 /// The entry for a type name.
 pub fn find(name: &str) -> Option<&'static StageEntry> {
