@@ -210,11 +210,6 @@ fn remove_citations(line: &str) -> String {
     out
 }
 
-fn contains_ascii_ci(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
 impl C4Quality {
     /// Step 1: the line remover.
     fn scan_lines<'a>(&self, text: &'a str, lang: &str) -> LineReport<'a> {
@@ -269,11 +264,12 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            if c.filter_lorem_ipsum && contains_ascii_ci(&line, "lorem ipsum") {
+            let lower = line.to_ascii_lowercase();
+            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 rep.doc_reason = Some(Reason::LoremIpsum);
                 return rep;
             }
-            if c.filter_javascript && contains_ascii_ci(&line, "javascript") {
+            if c.filter_javascript && lower.contains("javascript") {
                 rep.removed.push(raw);
                 continue;
             }
@@ -281,11 +277,7 @@ impl C4Quality {
                 rep.doc_reason = Some(Reason::CurlyBracket);
                 return rep;
             }
-            if c.filter_policy
-                && POLICY_SUBSTRINGS
-                    .iter()
-                    .any(|p| contains_ascii_ci(&line, p))
-            {
+            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
                 rep.removed.push(raw);
                 continue;
             }

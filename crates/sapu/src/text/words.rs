@@ -45,15 +45,15 @@ impl WordRules {
         static ID: OnceLock<Specials> = OnceLock::new();
         static MS: OnceLock<Specials> = OnceLock::new();
         match self {
-            WordRules::English => {
-                EN.get_or_init(|| Specials::parse(include_str!("data/spacy_en.txt")))
-            }
-            WordRules::Indonesian => {
-                ID.get_or_init(|| Specials::parse(include_str!("data/spacy_id.txt")))
-            }
-            WordRules::Malay => {
-                MS.get_or_init(|| Specials::parse(include_str!("data/spacy_ms.txt")))
-            }
+            WordRules::English => EN.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_en.txt")).with_merges(self)
+            }),
+            WordRules::Indonesian => ID.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_id.txt")).with_merges(self)
+            }),
+            WordRules::Malay => MS.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_ms.txt")).with_merges(self)
+            }),
         }
     }
 
@@ -72,15 +72,47 @@ impl WordRules {
 }
 
 /// Special cases: chunk -> byte lengths of its tokens (empty: one token).
+/// FxHash (rustc's hasher): much faster than SipHash for short string keys, and the keys are
+/// fixed data, not attacker-chosen.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 struct Specials {
-    map: HashMap<&'static str, Vec<u16>>,
+    map: FxMap<&'static str, Vec<u16>>,
     /// Whether some all-ASCII-alphanumeric chunk splits (English: "cannot", "10am" ...).
     alnum_splits: bool,
+    /// Special cases the affix rules would split, with the number of pieces they split into:
+    /// spaCy re-merges such pieces after tokenizing (its special-case matcher), e.g. `kg` `.`
+    /// -> `kg.`, `)` `:` -> `):`.
+    merges: FxMap<&'static str, usize>,
+    max_merge: usize,
 }
 
 impl Specials {
     fn parse(data: &'static str) -> Specials {
-        let mut map = HashMap::new();
+        let mut map = FxMap::default();
         let mut alnum_splits = false;
         for line in data
             .lines()
@@ -104,7 +136,35 @@ impl Specials {
             };
             map.insert(orth, lens);
         }
-        Specials { map, alnum_splits }
+        Specials {
+            map,
+            alnum_splits,
+            merges: FxMap::default(),
+            max_merge: 0,
+        }
+    }
+
+    fn with_merges(mut self, rules: WordRules) -> Specials {
+        let none = Specials {
+            map: FxMap::default(),
+            alnum_splits: false,
+            merges: FxMap::default(),
+            max_merge: 0,
+        };
+        let mut out = Vec::new();
+        let mut suffixes = Vec::new();
+        for &orth in self.map.keys() {
+            if orth.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            out.clear();
+            tokenize_chunk(orth, rules, &none, &mut out, &mut suffixes);
+            if out.len() > 1 {
+                self.merges.insert(orth, out.len());
+                self.max_merge = self.max_merge.max(out.len());
+            }
+        }
+        self
     }
 }
 
@@ -302,11 +362,38 @@ const BASE_UNITS: &[&str] = &[
     "اكواب",
 ];
 
-/// Extra units of spaCy's `id`/`ms` rules.
+/// Extra units of spaCy's `id`/`ms` rules (its list starts with "s" glued to the last base
+/// unit, so a lone "s" is not a unit).
 const ID_UNITS: &[&str] = &[
-    "s", "bit", "Gbps", "Mbps", "mbps", "Kbps", "kbps", "ƒ", "ppi", "px", "Hz", "kHz", "MHz",
-    "GHz", "mAh", "ratus", "rb", "ribu", "ribuan", "juta", "jt", "jutaan", "miliar", "milliar",
-    "million", "biliun", "billiun", "bilyun", "billion",
+    "اكوابs",
+    "bit",
+    "Gbps",
+    "Mbps",
+    "mbps",
+    "Kbps",
+    "kbps",
+    "ƒ",
+    "ppi",
+    "px",
+    "Hz",
+    "kHz",
+    "MHz",
+    "GHz",
+    "mAh",
+    "ratus",
+    "rb",
+    "ribu",
+    "ribuan",
+    "juta",
+    "jt",
+    "jutaan",
+    "miliar",
+    "milliar",
+    "million",
+    "biliun",
+    "billiun",
+    "bilyun",
+    "billion",
 ];
 
 const ID_HTML_SUFFIXES: &[&str] = &[
@@ -374,13 +461,61 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
             // alone or digits alone; only a special case can split it.
-            if !specials.alnum_splits {
-                out.push(chunk);
+            match specials
+                .alnum_splits
+                .then(|| specials.map.get(chunk))
+                .flatten()
+            {
+                Some(lens) => push_special(chunk, lens, out),
+                None => out.push(chunk),
+            }
+            continue;
+        }
+        if let Some((core, mark)) = word_and_mark(chunk) {
+            // Fast path: a letters-only or digits-only word followed by `,` `;` `:` `!` `?` or
+            // `)` (or a `.` that the suffix rule splits), unless the chunk is a special case.
+            if !currency_prefix_possible(core, rules) && !specials.map.contains_key(chunk) {
+                match specials
+                    .alnum_splits
+                    .then(|| specials.map.get(core))
+                    .flatten()
+                {
+                    Some(lens) => push_special(core, lens, out),
+                    None => out.push(core),
+                }
+                out.push(mark);
                 continue;
             }
         }
         tokenize_chunk(chunk, rules, specials, out, &mut suffixes);
     }
+}
+
+/// `(word, mark)` when `chunk` is ASCII letters only or digits only followed by one mark that
+/// spaCy's suffix rules always split off there.
+fn word_and_mark(chunk: &str) -> Option<(&str, &str)> {
+    let b = chunk.as_bytes();
+    let n = b.len();
+    if n < 2 {
+        return None;
+    }
+    let core = &b[..n - 1];
+    let letters = core.iter().all(u8::is_ascii_alphabetic);
+    let digits = !letters && core.iter().all(u8::is_ascii_digit);
+    if !letters && !digits {
+        return None;
+    }
+    let split = match b[n - 1] {
+        b',' | b';' | b':' | b'!' | b'?' | b')' => true,
+        // `(?<=[0-9a-z...])\.` or `(?<=[A-Z][A-Z])\.`
+        b'.' => {
+            digits
+                || core[n - 2].is_ascii_lowercase()
+                || (n >= 3 && core[n - 2].is_ascii_uppercase() && core[n - 3].is_ascii_uppercase())
+        }
+        _ => false,
+    };
+    split.then(|| (&chunk[..n - 1], &chunk[n - 1..]))
 }
 
 /// Whether an alphanumeric chunk could start with a currency code spaCy strips (`Rp`, `USD`...).
@@ -411,6 +546,50 @@ fn tokenize_chunk<'a>(
         push_special(chunk, lens, out);
         return;
     }
+    let first = out.len();
+    split_chunk(chunk, rules, specials, out, suffixes);
+    if out.len() - first >= 2 && specials.max_merge >= 2 {
+        merge_specials(chunk, first, specials, out);
+    }
+}
+
+/// spaCy's special-case matcher pass, within one chunk: runs of pieces whose concatenation is a
+/// special case the affix rules split are replaced by the special case's tokens (longest first).
+fn merge_specials<'a>(chunk: &'a str, first: usize, specials: &Specials, out: &mut Vec<&'a str>) {
+    let base = chunk.as_ptr() as usize;
+    let pieces: Vec<&'a str> = out.drain(first..).collect();
+    let offset = |p: &str| p.as_ptr() as usize - base;
+    let mut i = 0;
+    while i < pieces.len() {
+        let mut merged = false;
+        let max = specials.max_merge.min(pieces.len() - i);
+        for len in (2..=max).rev() {
+            let last = pieces[i + len - 1];
+            let span = &chunk[offset(pieces[i])..offset(last) + last.len()];
+            if specials.merges.get(span) == Some(&len) {
+                if let Some(lens) = specials.map.get(span) {
+                    push_special(span, lens, out);
+                    i += len;
+                    merged = true;
+                    break;
+                }
+            }
+        }
+        if !merged {
+            out.push(pieces[i]);
+            i += 1;
+        }
+    }
+}
+
+/// spaCy's `_split_affixes` and `_attach_tokens` for one chunk.
+fn split_chunk<'a>(
+    chunk: &'a str,
+    rules: WordRules,
+    specials: &Specials,
+    out: &mut Vec<&'a str>,
+    suffixes: &mut Vec<&'a str>,
+) {
     suffixes.clear();
     let mut s = chunk;
     let mut last_len = usize::MAX;
@@ -540,6 +719,12 @@ fn find_suffix(s: &str, rules: WordRules) -> usize {
 
 fn suffix_matches(s: &str, p: usize, rules: WordRules) -> bool {
     let rem = &s[p..];
+    // Fast reject: a tail starting with an ASCII letter or digit can only be a unit or a
+    // currency code after a digit.
+    let b0 = rem.as_bytes()[0];
+    if b0.is_ascii_alphanumeric() && !s.as_bytes()[..p].last().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     let mut rc = rem.chars();
     let first = rc.next().unwrap_or(' ');
     let one_char = rc.next().is_none();
@@ -682,7 +867,7 @@ fn infix_at(s: &str, i: usize, prev: Option<char>, c: char, rules: WordRules) ->
         return 1;
     }
     if rules.is_id_family() {
-        let next = next_after(1);
+        let next = next_after(c.len_utf8());
         if prev_digit
             && matches!(c, '\\' | '/')
             && next.is_some_and(|n| n.is_ascii_digit() || n == '%' || n == '-')
@@ -750,12 +935,15 @@ fn is_url(s: &str) -> bool {
             rest = &rest[pos + 3..];
         }
     }
-    // user:pass@ (greedy \S+ : take the last '@')
-    if let Some(at) = rest.rfind('@') {
-        if at > 0 {
-            rest = &rest[at + 1..];
-        }
+    // optional user:pass@ (the regex backtracks over every '@')
+    if url_host_and_tail(rest) {
+        return true;
     }
+    rest.match_indices('@')
+        .any(|(at, _)| at > 0 && url_host_and_tail(&rest[at + 1..]))
+}
+
+fn url_host_and_tail(rest: &str) -> bool {
     // host ends at the first ':', '/', '?' or '#'
     let host_end = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
     let (host, tail) = rest.split_at(host_end);
