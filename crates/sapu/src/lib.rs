@@ -13,6 +13,7 @@ pub mod clean;
 pub mod config;
 pub mod dedup;
 pub mod doc;
+pub mod filter;
 pub mod pipeline;
 pub mod read;
 pub mod report;

@@ -20,7 +20,8 @@ fn binary_junk_empty_files_and_a_huge_line_are_survived() {
     big.extend_from_slice(b"\"}\n{\"id\":\"after\",\"text\":\"masih dibaca\"}\n");
     case.write("in/huge.jsonl", &big);
     drop(big);
-    let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
+    case.write("none.toml", "[output]\nformat = \"jsonl.zst\"\n");
+    let o = case.sapu(&["run", "in", "-o", "out", "--quiet", "--config", "none.toml"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let s = case.summary("out");
     assert_eq!(s["accounting_ok"], true);

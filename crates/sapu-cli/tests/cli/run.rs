@@ -14,6 +14,8 @@ fn mixed_input(case: &Case) {
     }
     case.write("in/a.jsonl", lines);
     case.write("in/b.txt", "Satu dokumen teks.\nBaris kedua.");
+    // A recipe with no stages: the tests that need every document kept use it.
+    case.write("none.toml", "[output]\nformat = \"jsonl.zst\"\n");
 }
 
 #[test]
@@ -23,6 +25,20 @@ fn run_writes_kept_removed_and_summary_and_accounts_for_every_document() {
     let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s = case.summary("out");
+    assert_eq!(s["accounting_ok"], true);
+    let o = case.sapu(&[
+        "run",
+        "in",
+        "-o",
+        "plain",
+        "--quiet",
+        "--config",
+        "none.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = case.summary("plain");
+    assert_eq!(s["kept_docs"], 501);
+    let case_out = "plain";
     let (input, kept, removed) = (
         s["input_docs"].as_u64().unwrap(),
         s["kept_docs"].as_u64().unwrap(),
@@ -31,12 +47,12 @@ fn run_writes_kept_removed_and_summary_and_accounts_for_every_document() {
     assert_eq!(input, 501);
     assert_eq!(kept + removed, input);
     assert_eq!(s["accounting_ok"], true);
-    let kept_docs = read_parts(&case.path("out/kept"));
+    let kept_docs = read_parts(&case.path(case_out).join("kept"));
     assert_eq!(kept_docs.len() as u64, kept);
     let first = &kept_docs[0];
     assert!(first["id"].is_string() && first["text"].is_string() && first["metadata"].is_object());
-    let removed_docs = if case.path("out/removed").exists() {
-        read_parts(&case.path("out/removed"))
+    let removed_docs = if case.path(case_out).join("removed").exists() {
+        read_parts(&case.path(case_out).join("removed"))
     } else {
         Vec::new()
     };

@@ -38,6 +38,10 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
 pub static REGISTRY: &[StageEntry] = &[
     entry::<crate::clean::CleanConfig>(true),
+    entry::<crate::filter::gopher_repetition::GopherRepetitionConfig>(true),
+    entry::<crate::filter::gopher_quality::GopherQualityConfig>(true),
+    entry::<crate::filter::c4_quality::C4QualityConfig>(true),
+    entry::<crate::filter::fineweb_quality::FineWebQualityConfig>(true),
     entry::<crate::dedup::ExactDedupConfig>(true),
     entry::<crate::dedup::MinHashDedupConfig>(true),
     entry::<crate::dedup::LineDedupConfig>(false),

@@ -1,6 +1,10 @@
 //! Text primitives shared by clean, filters and dedup: one implementation each, tested once.
 
+pub mod chars;
 pub mod normalize;
+#[rustfmt::skip]
+mod tables;
+pub mod words;
 
 /// Lines of a text split on `\n` only (never on U+2028 or U+0085, which real text contains),
 /// with a trailing `\r` removed from each.
@@ -8,9 +12,108 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l))
 }
 
+/// Lines as Python's `str.splitlines()` gives them (datatrove's Gopher and C4 filters use it):
+/// split on `\n`, `\r`, `\r\n`, `\x0b`, `\x0c`, `\x1c`-`\x1e`, U+0085, U+2028 and U+2029; no
+/// trailing empty line.
+pub fn python_lines(text: &str) -> PythonLines<'_> {
+    PythonLines { rest: text }
+}
+
+/// Iterator of [`python_lines`].
+pub struct PythonLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for PythonLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let bytes = self.rest.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let sep_len = match b {
+                b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
+                0xE2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    3
+                }
+                _ => 0,
+            };
+            if sep_len > 0 {
+                let line = &self.rest[..i];
+                self.rest = &self.rest[i + sep_len..];
+                return Some(line);
+            }
+            i += 1;
+        }
+        let line = self.rest;
+        self.rest = "";
+        Some(line)
+    }
+}
+
+/// Python's `str.strip()`: trim characters for which `str.isspace` holds.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(chars::is_space)
+}
+
+/// Python's `str.lstrip()`.
+pub fn py_lstrip(s: &str) -> &str {
+    s.trim_start_matches(chars::is_space)
+}
+
+/// Python's `str.rstrip()`.
+pub fn py_rstrip(s: &str) -> &str {
+    s.trim_end_matches(chars::is_space)
+}
+
+/// Length in characters (Python's `len` of a `str`), fast for ASCII.
+pub fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Non-overlapping occurrences of `needle` in `haystack` (Python's `str.count`).
+pub fn count_occurrences(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_lines_split_like_splitlines() {
+        let got: Vec<_> = python_lines("a\r\nb\rc\u{2028}d\u{85}e\n\nf\n").collect();
+        assert_eq!(got, ["a", "b", "c", "d", "e", "", "f"]);
+        assert_eq!(python_lines("").count(), 0);
+        assert_eq!(python_lines("x").collect::<Vec<_>>(), ["x"]);
+    }
+
+    #[test]
+    fn strips_and_counts_like_python() {
+        assert_eq!(py_strip("\u{a0} a b\u{3000}\n"), "a b");
+        assert_eq!(py_lstrip("  - x "), "- x ");
+        assert_eq!(py_rstrip(" x... \t"), " x...");
+        assert_eq!(char_len("héllo"), 5);
+        assert_eq!(count_occurrences(".....", "..."), 1);
+    }
 
     #[test]
     fn lines_split_on_newline_only() {

@@ -1,0 +1,290 @@
+//! Agreement and throughput of sapu's four quality filters against datatrove 0.10.
+//!
+//! ```text
+//! python bench/peers/filters_datatrove.py corpus OUT/corpus.jsonl
+//! python bench/peers/filters_datatrove.py run OUT/corpus.jsonl OUT/datatrove.jsonl
+//! cargo run --release -p sapu-eval --bin eval_filters -- OUT/corpus.jsonl OUT/datatrove.jsonl
+//! cargo run --release -p sapu-eval --bin eval_filters -- --tokens OUT/corpus.jsonl OUT/tokens.jsonl
+//! ```
+//! Each filter runs on every document on its own (as the Python driver does), with language
+//! "auto" from `metadata.lang` and C4 enabled for every language and flattening as datatrove.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use sapu::filter::{c4_quality, fineweb_quality, gopher_quality, gopher_repetition};
+use sapu::stage::{BuildContext, Stage, StageConfig, StageStats};
+use sapu::text::words::{count_sentences, split_words, WordRules};
+use sapu::{DocStage, Document, Outcome};
+use sapu_eval::read_jsonl;
+
+const FILTERS: [&str; 4] = [
+    "gopher_repetition",
+    "gopher_quality",
+    "c4_quality",
+    "fineweb_quality",
+];
+
+fn doc_stage<C: StageConfig>(c: C) -> Result<Box<dyn DocStage>> {
+    match c.build(&BuildContext::default()) {
+        Ok(Stage::Doc(s)) => Ok(s),
+        _ => bail!("cannot build {}", C::NAME),
+    }
+}
+
+fn stages() -> Result<Vec<Box<dyn DocStage>>> {
+    let c4 = c4_quality::C4QualityConfig {
+        languages: Vec::new(),
+        flatten_paragraphs: true,
+        ..Default::default()
+    };
+    Ok(vec![
+        doc_stage(gopher_repetition::GopherRepetitionConfig::default())?,
+        doc_stage(gopher_quality::GopherQualityConfig::default())?,
+        doc_stage(c4)?,
+        doc_stage(fineweb_quality::FineWebQualityConfig::default())?,
+    ])
+}
+
+fn load_docs(path: &Path) -> Result<Vec<Document>> {
+    read_jsonl(path)?
+        .into_iter()
+        .map(|v| serde_json::from_value(v).context("corpus line is not a document"))
+        .collect()
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--tokens") {
+        return tokens(Path::new(&args[1]), Path::new(&args[2]));
+    }
+    if args.first().map(String::as_str) == Some("--speed") {
+        let docs = load_docs(Path::new(&args[1]))?;
+        throughput(&docs, &stages()?);
+        return Ok(());
+    }
+    if args.len() < 2 {
+        bail!(
+            "usage: eval_filters CORPUS.jsonl DATATROVE.jsonl | --tokens CORPUS.jsonl TOKENS.jsonl"
+        );
+    }
+    let docs = load_docs(Path::new(&args[0]))?;
+    let mut reference: HashMap<String, serde_json::Value> = HashMap::new();
+    for path in &args[1..] {
+        for v in read_jsonl(Path::new(path))? {
+            if let Some(id) = v.get("id").and_then(|i| i.as_str()) {
+                reference.insert(id.to_string(), v);
+            }
+        }
+    }
+    let stages = stages()?;
+    let mut stats = StageStats::default();
+
+    // Decisions.
+    let mut agree = [0usize; 4];
+    let mut total = [0usize; 4];
+    let mut by_lang: BTreeMap<(String, usize), (usize, usize)> = BTreeMap::new();
+    let mut classes: BTreeMap<(usize, String, String), Vec<String>> = BTreeMap::new();
+    let mut removed_dt = [0usize; 4];
+    let mut removed_us = [0usize; 4];
+    let mut c4_text_same = (0usize, 0usize);
+    for d in &docs {
+        let Some(r) = reference.get(&d.id) else {
+            continue;
+        };
+        let lang = d.lang().unwrap_or("eng").to_string();
+        for (k, st) in stages.iter().enumerate() {
+            let theirs = r
+                .get(FILTERS[k])
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_string();
+            let out = st.process(d.clone(), &mut stats);
+            let ours = match &out {
+                Outcome::Keep(_) => "keep".to_string(),
+                Outcome::Remove(_, why) => why.to_string(),
+            };
+            total[k] += 1;
+            removed_dt[k] += usize::from(theirs != "keep");
+            removed_us[k] += usize::from(ours != "keep");
+            let e = by_lang.entry((lang.clone(), k)).or_default();
+            e.1 += 1;
+            if ours == theirs {
+                agree[k] += 1;
+                e.0 += 1;
+                if k == 2 && ours == "keep" {
+                    let want = r.get("c4_text_len").and_then(|v| v.as_u64());
+                    let got = out.into_document().text.chars().count() as u64;
+                    c4_text_same.1 += 1;
+                    c4_text_same.0 += usize::from(want == Some(got));
+                }
+            } else {
+                classes
+                    .entry((k, theirs, ours))
+                    .or_default()
+                    .push(d.id.clone());
+            }
+        }
+    }
+    println!("| filter | docs | agree | agreement | removed (datatrove) | removed (sapu) |");
+    println!("|---|---|---|---|---|---|");
+    for k in 0..4 {
+        println!(
+            "| {} | {} | {} | {:.3}% | {} | {} |",
+            FILTERS[k],
+            total[k],
+            agree[k],
+            100.0 * agree[k] as f64 / total[k].max(1) as f64,
+            removed_dt[k],
+            removed_us[k]
+        );
+    }
+    println!("\nper language:");
+    for ((lang, k), (a, t)) in &by_lang {
+        println!(
+            "  {lang} {}: {a}/{t} = {:.3}%",
+            FILTERS[*k],
+            100.0 * *a as f64 / *t as f64
+        );
+    }
+    println!(
+        "\nc4 kept text length equal (both keep): {}/{}",
+        c4_text_same.0, c4_text_same.1
+    );
+    println!("\ndisagreements (filter: datatrove -> sapu: count, examples):");
+    for ((k, theirs, ours), ids) in &classes {
+        println!(
+            "  {}: {theirs} -> {ours}: {} e.g. {}",
+            FILTERS[*k],
+            ids.len(),
+            ids.iter().take(4).cloned().collect::<Vec<_>>().join(" ")
+        );
+    }
+
+    throughput(&docs, &stages);
+    Ok(())
+}
+
+/// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`), so that
+/// figures taken on a shared machine count only the time this thread ran.
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
+/// The four filters on every document, one thread, best of 3 (CPU time and wall time).
+fn throughput(docs: &[Document], stages: &[Box<dyn DocStage>]) {
+    let mut stats = StageStats::default();
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let mb = bytes as f64 / 1e6;
+    let (mut best_cpu, mut best_wall) = (f64::MAX, f64::MAX);
+    let mut per_stage = [f64::MAX; 4];
+    for _ in 0..3 {
+        let mut times = [0f64; 4];
+        let (c0, w0) = (thread_cpu(), Instant::now());
+        for d in docs {
+            for (k, st) in stages.iter().enumerate() {
+                let doc = d.clone();
+                let t = Instant::now();
+                let out = st.process(doc, &mut stats);
+                times[k] += t.elapsed().as_secs_f64();
+                std::hint::black_box(out);
+            }
+        }
+        best_cpu = best_cpu.min(thread_cpu() - c0);
+        best_wall = best_wall.min(w0.elapsed().as_secs_f64());
+        for k in 0..4 {
+            per_stage[k] = per_stage[k].min(times[k]);
+        }
+    }
+    println!(
+        "\nsapu: {} docs, {mb:.2} MB; four filters {best_cpu:.3} CPU s = {:.1} MB/s per core (wall {best_wall:.3} s = {:.1} MB/s; includes cloning each document)",
+        docs.len(),
+        mb / best_cpu,
+        mb / best_wall
+    );
+    for k in 0..4 {
+        println!(
+            "  {}: {:.3} s wall ({:.1} MB/s)",
+            FILTERS[k],
+            per_stage[k],
+            mb / per_stage[k]
+        );
+    }
+}
+
+/// Compare our words and per-line sentence counts with spaCy's (from the driver's `tokens` mode).
+fn tokens(corpus: &Path, tokens: &Path) -> Result<()> {
+    let docs: HashMap<String, Document> = load_docs(corpus)?
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    let (mut same, mut n, mut tok_same, mut tok_n) = (0, 0, 0usize, 0usize);
+    let (mut sent_same, mut sent_n) = (0, 0);
+    let mut shown = 0;
+    for v in read_jsonl(tokens)? {
+        let id = v["id"].as_str().unwrap_or("");
+        let Some(d) = docs.get(id) else { continue };
+        let rules = WordRules::for_language(v["lang"].as_str().unwrap_or("eng"));
+        let want: Vec<&str> = v["words"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.as_str())
+            .collect();
+        let mut got = Vec::new();
+        split_words(&d.text, rules, &mut got);
+        n += 1;
+        tok_n += want.len();
+        if got == want {
+            same += 1;
+            tok_same += want.len();
+        } else {
+            // count aligned prefix and report the first difference
+            let p = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+            tok_same += p;
+            if shown < 40 {
+                shown += 1;
+                let lo = p.saturating_sub(3);
+                println!(
+                    "{id}: ours {:?} | spacy {:?}",
+                    &got[lo..(p + 4).min(got.len())],
+                    &want[lo..(p + 4).min(want.len())]
+                );
+            }
+        }
+        let lines: Vec<&str> = sapu::text::python_lines(&d.text)
+            .map(sapu::text::py_strip)
+            .filter(|l| {
+                l.split(sapu::text::chars::is_space)
+                    .filter(|w| !w.is_empty())
+                    .count()
+                    >= 3
+            })
+            .collect();
+        for (line, want) in lines
+            .iter()
+            .zip(v["sentences"].as_array().into_iter().flatten())
+        {
+            let mut ws = Vec::new();
+            split_words(line, rules, &mut ws);
+            sent_n += 1;
+            if Some(count_sentences(&ws) as u64) == want.as_u64() {
+                sent_same += 1;
+            } else if shown < 60 {
+                shown += 1;
+                println!(
+                    "sentences {id}: ours {} spacy {want}: {line:?}",
+                    count_sentences(&ws)
+                );
+            }
+        }
+    }
+    println!("documents with identical words: {same}/{n}; aligned-prefix words {tok_same}/{tok_n}");
+    println!("lines with the same sentence count: {sent_same}/{sent_n}");
+    Ok(())
+}

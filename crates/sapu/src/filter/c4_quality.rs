@@ -1,0 +1,582 @@
+//! `c4_quality`: C4's rules in two steps. The line remover drops lines without terminal
+//! punctuation, with fewer than 3 words, with a word over 1000 characters, or mentioning
+//! javascript or a cookie/terms policy, strips `[1]`-style citations, and records what it
+//! removed in `metadata.c4.removed_lines`; the document filter then removes the page.
+//!
+//! Reasons: `lorem_ipsum`, `curly_bracket`, `too_few_sentences` (datatrove's codes), checked in
+//! datatrove 0.10's `C4QualityFilter` order and with its parameters and defaults (reference:
+//! datatrove `filters/c4_filters.py`; Raffel et al. 2020). Deliberate difference: kept lines keep
+//! their paragraph breaks unless `flatten_paragraphs = true` (datatrove joins kept lines with one
+//! `\n`). As in FineWeb-2, the default recipe applies C4 to English only (`languages`); documents
+//! in other languages pass untouched.
+//!
+//! ```
+//! use sapu::filter::c4_quality::C4QualityConfig;
+//! use sapu::stage::{BuildContext, Stage, StageConfig, StageStats};
+//! use sapu::Document;
+//! let Ok(Stage::Doc(stage)) = C4QualityConfig::default().build(&BuildContext::default()) else { panic!() };
+//! let text = "One sentence here. Two here.\nThree now. Four.\n\nFive is the last one.\nMenu";
+//! let out = stage.process(Document::new("a", text), &mut StageStats::default());
+//! assert_eq!(out.reason(), None);
+//! assert_eq!(out.into_document().text, "One sentence here. Two here.\nThree now. Four.\n\nFive is the last one.");
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::languages::{self, LanguagePick};
+use crate::doc::{Document, Outcome};
+use crate::stage::{
+    BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
+};
+use crate::text::{self, words};
+
+/// The `c4_quality` recipe table. Defaults are datatrove's (C4's); `-1` disables the numeric
+/// checks as in datatrove.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct C4QualityConfig {
+    /// `"auto"`: each document's language from `metadata.lang` (else `fallback_language`); or a
+    /// fixed ISO 639-3 code. Selects the word and sentence rules.
+    pub language: String,
+    /// Language assumed when `language = "auto"` and a document has no `metadata.lang`.
+    pub fallback_language: String,
+    /// Languages C4 applies to; documents in others pass untouched. Empty: every language.
+    /// Default `["eng"]`, as FineWeb-2 (C4's rules were written for English).
+    pub languages: Vec<String>,
+    /// `true`: measure only: write `metadata.quality.*`, change and remove nothing.
+    pub annotate_only: bool,
+    /// `true`: check lines (C4); `false`: check sentences instead.
+    pub split_paragraph: bool,
+    /// Remove Wikipedia-style citations `[1]`, `[edit]`, `[citation needed]`.
+    pub remove_citations: bool,
+    /// Drop lines that do not end in `.` `?` `!` `"` `'` (or end in `...`).
+    pub filter_no_terminal_punct: bool,
+    /// Fewest sentences in the kept lines (`-1`: off). Default 5.
+    pub min_num_sentences: i64,
+    /// Fewest whitespace-separated words in a kept line (`-1`: off). Default 3.
+    pub min_words_per_line: i64,
+    /// Drop lines with a word longer than this, in characters (`-1`: off). Default 1000.
+    pub max_word_length: i64,
+    /// Remove documents with a kept line containing "lorem ipsum".
+    pub filter_lorem_ipsum: bool,
+    /// Drop lines containing "javascript".
+    pub filter_javascript: bool,
+    /// Remove documents with a kept line containing `{`.
+    pub filter_curly_bracket: bool,
+    /// Drop lines mentioning terms of use, privacy or cookie policies.
+    pub filter_policy: bool,
+    /// `true`: join kept lines with a single `\n` as C4 and datatrove do (blank lines vanish);
+    /// `false`: keep a blank line wherever the original had one between kept lines.
+    pub flatten_paragraphs: bool,
+    /// Record removed lines in `metadata.c4.removed_lines`.
+    pub record_removed_lines: bool,
+}
+
+impl Default for C4QualityConfig {
+    fn default() -> Self {
+        C4QualityConfig {
+            language: "auto".into(),
+            fallback_language: "eng".into(),
+            languages: vec!["eng".into()],
+            annotate_only: false,
+            split_paragraph: true,
+            remove_citations: true,
+            filter_no_terminal_punct: true,
+            min_num_sentences: 5,
+            min_words_per_line: 3,
+            max_word_length: 1000,
+            filter_lorem_ipsum: true,
+            filter_javascript: true,
+            filter_curly_bracket: true,
+            filter_policy: true,
+            flatten_paragraphs: false,
+            record_removed_lines: true,
+        }
+    }
+}
+
+/// Why a document was removed; the codes are datatrove's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A line that passed the line checks contains "lorem ipsum".
+    LoremIpsum,
+    /// A line that passed the line checks (including javascript) contains `{`.
+    CurlyBracket,
+    /// The kept lines hold fewer than `min_num_sentences` sentences.
+    TooFewSentences,
+}
+
+impl Reason {
+    /// The reason code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::LoremIpsum => "lorem_ipsum",
+            Reason::CurlyBracket => "curly_bracket",
+            Reason::TooFewSentences => "too_few_sentences",
+        }
+    }
+}
+
+const POLICY_SUBSTRINGS: &[&str] = &[
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+];
+
+/// The built `c4_quality` stage.
+pub struct C4Quality {
+    pick: LanguagePick,
+    languages: Vec<String>,
+    c: C4QualityConfig,
+}
+
+impl StageConfig for C4QualityConfig {
+    const NAME: &'static str = "c4_quality";
+    const SUMMARY: &'static str =
+        "C4 rules: drop lines without end punctuation, too short, javascript, policy; drop lorem ipsum, {, few sentences";
+    const REASONS: &'static [&'static str] = &["lorem_ipsum", "curly_bracket", "too_few_sentences"];
+    const KIND: StageKind = StageKind::Document;
+
+    fn build(&self, _ctx: &BuildContext) -> Result<Stage, Vec<ConfigProblem>> {
+        let mut problems = languages::check_language_keys(&self.language, &self.fallback_language);
+        for (k, v) in [
+            ("min_num_sentences", self.min_num_sentences),
+            ("min_words_per_line", self.min_words_per_line),
+            ("max_word_length", self.max_word_length),
+        ] {
+            if v < -1 {
+                problems.push(ConfigProblem::key(
+                    k,
+                    format!("`{k}` must be -1 (off) or 0 or more (got {v})"),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Stage::Doc(Box::new(C4Quality {
+            pick: LanguagePick::new(&self.language, &self.fallback_language),
+            languages: self
+                .languages
+                .iter()
+                .map(|l| languages::normalize_language(l))
+                .collect(),
+            c: self.clone(),
+        })))
+    }
+}
+
+/// What the line remover found.
+struct LineReport<'a> {
+    /// Kept lines (stripped, citations removed), each with whether a blank line preceded it
+    /// since the previous kept line.
+    kept: Vec<(String, bool)>,
+    removed: Vec<&'a str>,
+    sentences: i64,
+    /// A document-level verdict reached while scanning lines.
+    doc_reason: Option<Reason>,
+}
+
+/// Remove `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`).
+fn remove_citations(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(p) = rest.find('[') {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let skip = if after[digits..].starts_with(']') {
+            Some(digits + 1)
+        } else if after.starts_with("edit]") {
+            Some(5)
+        } else if after.starts_with("citation needed]") {
+            Some(16)
+        } else {
+            None
+        };
+        match skip {
+            Some(s) => rest = &after[s..],
+            None => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl C4Quality {
+    /// Step 1: the line remover.
+    fn scan_lines<'a>(&self, text: &'a str, lang: &str) -> LineReport<'a> {
+        let c = &self.c;
+        let rules = languages::word_rules(lang);
+        let mut rep = LineReport {
+            kept: Vec::new(),
+            removed: Vec::new(),
+            sentences: 0,
+            doc_reason: None,
+        };
+        let units: Vec<&str> = if c.split_paragraph {
+            text::python_lines(text).collect()
+        } else {
+            sentence_pieces(text, rules)
+        };
+        let mut blank_before = false;
+        for raw in units {
+            let line = text::py_strip(raw);
+            if line.is_empty() {
+                blank_before = true;
+                rep.removed.push(raw);
+                continue;
+            }
+            let n_words = line
+                .split(crate::text::chars::is_space)
+                .filter(|w| !w.is_empty());
+            let mut count = 0i64;
+            let mut too_long = false;
+            for w in n_words {
+                count += 1;
+                if c.max_word_length != -1 && text::char_len(w) as i64 > c.max_word_length {
+                    too_long = true;
+                }
+            }
+            if too_long {
+                rep.removed.push(raw);
+                continue;
+            }
+            let line: String = if c.remove_citations {
+                remove_citations(line)
+            } else {
+                line.to_string()
+            };
+            if c.filter_no_terminal_punct
+                && (!line.ends_with(['.', '?', '!', '"', '\'']) || line.ends_with("..."))
+            {
+                rep.removed.push(raw);
+                continue;
+            }
+            if count < c.min_words_per_line {
+                rep.removed.push(raw);
+                continue;
+            }
+            let lower = line.to_ascii_lowercase();
+            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+                rep.doc_reason = Some(Reason::LoremIpsum);
+                return rep;
+            }
+            if c.filter_javascript && lower.contains("javascript") {
+                rep.removed.push(raw);
+                continue;
+            }
+            if c.filter_curly_bracket && line.contains('{') {
+                rep.doc_reason = Some(Reason::CurlyBracket);
+                return rep;
+            }
+            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
+                rep.removed.push(raw);
+                continue;
+            }
+            if c.min_num_sentences != -1 {
+                rep.sentences += if c.split_paragraph {
+                    let mut ws = Vec::new();
+                    words::split_words(&line, rules, &mut ws);
+                    words::count_sentences(&ws) as i64
+                } else {
+                    1
+                };
+            }
+            rep.kept.push((line, blank_before));
+            blank_before = false;
+        }
+        rep
+    }
+
+    /// Step 2: the document filter.
+    fn verdict(&self, rep: &LineReport) -> Option<Reason> {
+        if rep.doc_reason.is_some() {
+            return rep.doc_reason;
+        }
+        (rep.sentences < self.c.min_num_sentences).then_some(Reason::TooFewSentences)
+    }
+
+    fn rebuild(&self, rep: &LineReport) -> String {
+        let mut out = String::new();
+        let sep = if self.c.split_paragraph { "\n" } else { " " };
+        for (i, (line, blank)) in rep.kept.iter().enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+                if *blank && !self.c.flatten_paragraphs && self.c.split_paragraph {
+                    out.push('\n');
+                }
+            }
+            out.push_str(line);
+        }
+        text::py_strip(&out).to_string()
+    }
+}
+
+/// The text cut at the ends of spaCy-sentencizer sentences (datatrove's `split_into_sentences`).
+fn sentence_pieces(text: &str, rules: words::WordRules) -> Vec<&str> {
+    let mut ws = Vec::new();
+    words::split_words(text, rules, &mut ws);
+    let base = text.as_ptr() as usize;
+    let mut ends = Vec::new();
+    let mut seen_mark = false;
+    let mut last_end = 0;
+    for w in &ws {
+        let start = w.as_ptr() as usize - base;
+        let is_mark = w.chars().count() == 1 && w.chars().all(crate::text::chars::is_sentence_mark);
+        if seen_mark && !is_mark && !w.chars().all(crate::text::chars::is_unicode_punct) {
+            ends.push(last_end);
+            seen_mark = false;
+        } else if is_mark {
+            seen_mark = true;
+        }
+        last_end = start + w.len();
+    }
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for e in ends {
+        out.push(&text[prev..e]);
+        prev = e;
+    }
+    if !ws.is_empty() {
+        out.push(&text[prev..]);
+    }
+    out
+}
+
+impl DocStage for C4Quality {
+    fn name(&self) -> &'static str {
+        C4QualityConfig::NAME
+    }
+
+    fn process(&self, mut doc: Document, stats: &mut StageStats) -> Outcome {
+        let lang = self.pick.of(&doc);
+        if !self.languages.is_empty() && !self.languages.contains(&lang) {
+            return Outcome::Keep(doc);
+        }
+        let rep = self.scan_lines(&doc.text, &lang);
+        let verdict = self.verdict(&rep);
+        if self.c.annotate_only {
+            let mut q = Map::new();
+            q.insert("c4_sentences".into(), rep.sentences.into());
+            q.insert(
+                "c4_lorem_ipsum".into(),
+                (rep.doc_reason == Some(Reason::LoremIpsum)).into(),
+            );
+            q.insert(
+                "c4_curly_bracket".into(),
+                (rep.doc_reason == Some(Reason::CurlyBracket)).into(),
+            );
+            q.insert(
+                "c4_removed_lines".into(),
+                rep.removed
+                    .iter()
+                    .filter(|l| !text::py_strip(l).is_empty())
+                    .count()
+                    .into(),
+            );
+            let entry = doc
+                .metadata
+                .entry("quality")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = entry {
+                m.extend(q);
+            }
+            return Outcome::Keep(doc);
+        }
+        if let Some(r) = verdict {
+            return Outcome::remove(doc, r.code());
+        }
+        let removed: Vec<Value> = rep
+            .removed
+            .iter()
+            .filter(|l| !text::py_strip(l).is_empty())
+            .map(|l| Value::from(*l))
+            .collect();
+        stats.add("lines_removed", removed.len() as u64);
+        let new_text = self.rebuild(&rep);
+        if self.c.record_removed_lines && !removed.is_empty() {
+            let mut m = Map::new();
+            m.insert("removed_lines".into(), Value::Array(removed));
+            doc.metadata.insert("c4".into(), Value::Object(m));
+        }
+        doc.text = new_text;
+        Outcome::Keep(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(c: C4QualityConfig, text: &str, lang: Option<&str>) -> Outcome {
+        let Ok(Stage::Doc(s)) = c.build(&BuildContext::default()) else {
+            panic!("build")
+        };
+        let mut doc = Document::new("t", text);
+        if let Some(l) = lang {
+            doc.metadata.insert("lang".into(), l.into());
+        }
+        s.process(doc, &mut StageStats::default())
+    }
+
+    fn d() -> C4QualityConfig {
+        C4QualityConfig::default()
+    }
+
+    /// `n` one-sentence lines.
+    fn sentences(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("This is sentence {i}."))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn too_few_sentences_boundaries() {
+        assert_eq!(
+            run_with(d(), &sentences(4), None).reason(),
+            Some("too_few_sentences")
+        );
+        assert_eq!(run_with(d(), &sentences(5), None).reason(), None);
+        assert_eq!(run_with(d(), &sentences(6), None).reason(), None);
+        // sentences are counted inside lines too
+        let two_lines = "One is here. Two is here. Three now.\nFour is here! Five is here?";
+        assert_eq!(run_with(d(), two_lines, None).reason(), None);
+        let off = C4QualityConfig {
+            min_num_sentences: -1,
+            ..d()
+        };
+        assert_eq!(
+            run_with(off, "Only one sentence here.", None).reason(),
+            None
+        );
+    }
+
+    #[test]
+    fn removes_lorem_ipsum_and_curly_bracket_documents() {
+        let lorem = format!("{}\nLorem ipsum dolor sit amet.", sentences(5));
+        assert_eq!(run_with(d(), &lorem, None).reason(), Some("lorem_ipsum"));
+        let curly = format!("{}\nThe set {{a, b}} is small.", sentences(5));
+        assert_eq!(run_with(d(), &curly, None).reason(), Some("curly_bracket"));
+        // a bracket on a line dropped earlier (javascript, no end punctuation) does not count
+        let js = format!(
+            "{}\nEnable JavaScript {{now}} please.\nfunction() {{",
+            sentences(5)
+        );
+        assert_eq!(run_with(d(), &js, None).reason(), None);
+    }
+
+    #[test]
+    fn line_remover_drops_lines_and_records_them() {
+        let text = format!(
+            "Menu\n{}\nPlease enable javascript to continue.\nRead our privacy policy here.\nToo short.\n\nWikipedia says so[1][edit].\nA {}b word here.",
+            sentences(5),
+            "x".repeat(1001)
+        );
+        let Outcome::Keep(doc) = run_with(d(), &text, None) else {
+            panic!("removed")
+        };
+        assert_eq!(doc.text, format!("{}\n\nWikipedia says so.", sentences(5)));
+        let removed = &doc.metadata["c4"]["removed_lines"];
+        assert_eq!(removed.as_array().map(Vec::len), Some(5));
+        assert_eq!(removed[0], "Menu");
+    }
+
+    #[test]
+    fn flattening_joins_kept_lines_like_datatrove() {
+        let text = "One is here. Two is here.\n\nThree is here.\n\n\nFour is here. Five!\n";
+        let flat = C4QualityConfig {
+            flatten_paragraphs: true,
+            ..d()
+        };
+        assert_eq!(
+            run_with(flat, text, None).into_document().text,
+            "One is here. Two is here.\nThree is here.\nFour is here. Five!"
+        );
+        assert_eq!(
+            run_with(d(), text, None).into_document().text,
+            "One is here. Two is here.\n\nThree is here.\n\nFour is here. Five!"
+        );
+    }
+
+    #[test]
+    fn terminal_punctuation_rules() {
+        let text = format!(
+            "{}\nIt ends with a quote.\"\nIt trails off...\nNo punctuation at all",
+            sentences(5)
+        );
+        let Outcome::Keep(doc) = run_with(d(), &text, None) else {
+            panic!("removed")
+        };
+        assert_eq!(
+            doc.text,
+            format!("{}\nIt ends with a quote.\"", sentences(5))
+        );
+        let off = C4QualityConfig {
+            filter_no_terminal_punct: false,
+            ..d()
+        };
+        let kept = run_with(off, &text, None).into_document().text;
+        assert!(kept.ends_with("No punctuation at all"), "{kept}");
+    }
+
+    #[test]
+    fn applies_to_listed_languages_only() {
+        let short = "Satu kalimat saja.";
+        assert_eq!(
+            run_with(d(), short, Some("ind")),
+            Outcome::Keep({
+                let mut doc = Document::new("t", short);
+                doc.metadata.insert("lang".into(), "ind".into());
+                doc
+            })
+        );
+        assert_eq!(
+            run_with(d(), short, Some("eng")).reason(),
+            Some("too_few_sentences")
+        );
+        assert_eq!(
+            run_with(d(), short, None).reason(),
+            Some("too_few_sentences")
+        );
+        let all = C4QualityConfig {
+            languages: vec![],
+            ..d()
+        };
+        assert_eq!(
+            run_with(all, short, Some("ind")).reason(),
+            Some("too_few_sentences")
+        );
+    }
+
+    #[test]
+    fn annotate_only_measures_and_keeps_text() {
+        let c = C4QualityConfig {
+            annotate_only: true,
+            ..d()
+        };
+        let Outcome::Keep(doc) = run_with(c, "Menu\nOne short sentence.", None) else {
+            panic!()
+        };
+        assert_eq!(doc.text, "Menu\nOne short sentence.");
+        assert_eq!(doc.metadata["quality"]["c4_sentences"], 1);
+        assert_eq!(doc.metadata["quality"]["c4_removed_lines"], 1);
+    }
+
+    #[test]
+    fn removes_citations() {
+        assert_eq!(
+            remove_citations("a[12]b[edit]c[citation needed]d[x]"),
+            "abcd[x]"
+        );
+        assert_eq!(remove_citations("[]end"), "end");
+    }
+}

@@ -1,0 +1,1086 @@
+//! Word splitting as datatrove counts words: spaCy's blank-language tokenizer (what datatrove's
+//! `split_into_words` runs for `eng`, `ind` and `zsm`) re-implemented without regular
+//! expressions, returning slices of the input.
+//!
+//! The algorithm follows spaCy 3.8's `Tokenizer`: split on whitespace; for each chunk, look up
+//! the language's special cases; else strip prefixes and suffixes one at a time (re-checking
+//! special cases), then split the remaining core on infixes unless it is a URL. The rule lists
+//! (prefix, suffix and infix alternatives, their order and lookarounds) are spaCy's `en` and
+//! `id`/`ms` punctuation rules; the special cases are generated data (`data/spacy_*.txt`).
+//! Whitespace tokens are dropped, as datatrove's `strip_strings` drops them. Known gap: spaCy's
+//! post-pass that re-merges special cases spanning several affix tokens is not reproduced.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::chars::{
+    is_space, is_spacy_alpha as alpha, is_spacy_icon as icon, is_spacy_lower as lower,
+    is_spacy_upper as upper,
+};
+
+/// Which spaCy rule set splits words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WordRules {
+    /// spaCy `en` (datatrove's tokenizer for `eng`, and our default for unknown languages).
+    English,
+    /// spaCy `id` (datatrove's tokenizer for `ind`).
+    Indonesian,
+    /// spaCy `ms` (datatrove's tokenizer for `zsm`/`msa`).
+    Malay,
+}
+
+impl WordRules {
+    /// The rules datatrove uses for an ISO 639-3 code (`eng`, `ind`, `zsm`, ...); English for
+    /// anything else.
+    pub fn for_language(code: &str) -> WordRules {
+        match code {
+            "ind" | "id" => WordRules::Indonesian,
+            "zsm" | "msa" | "ms" | "jav" | "sun" => WordRules::Malay,
+            _ => WordRules::English,
+        }
+    }
+
+    fn specials(self) -> &'static Specials {
+        static EN: OnceLock<Specials> = OnceLock::new();
+        static ID: OnceLock<Specials> = OnceLock::new();
+        static MS: OnceLock<Specials> = OnceLock::new();
+        match self {
+            WordRules::English => EN.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_en.txt")).with_merges(self)
+            }),
+            WordRules::Indonesian => ID.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_id.txt")).with_merges(self)
+            }),
+            WordRules::Malay => MS.get_or_init(|| {
+                Specials::parse(include_str!("data/spacy_ms.txt")).with_merges(self)
+            }),
+        }
+    }
+
+    /// Currency codes and signs that spaCy strips as prefixes, in its alternation order.
+    fn currencies(self) -> &'static [&'static str] {
+        match self {
+            WordRules::English => BASE_CURRENCY_MULTI,
+            WordRules::Indonesian => ID_CURRENCY_MULTI,
+            WordRules::Malay => MS_CURRENCY_MULTI,
+        }
+    }
+
+    fn is_id_family(self) -> bool {
+        !matches!(self, WordRules::English)
+    }
+}
+
+/// Special cases: chunk -> byte lengths of its tokens (empty: one token).
+/// FxHash (rustc's hasher): much faster than SipHash for short string keys, and the keys are
+/// fixed data, not attacker-chosen.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+struct Specials {
+    map: FxMap<&'static str, Vec<u16>>,
+    /// Whether some all-ASCII-alphanumeric chunk splits (English: "cannot", "10am" ...).
+    alnum_splits: bool,
+    /// Special cases the affix rules would split, with the number of pieces they split into:
+    /// spaCy re-merges such pieces after tokenizing (its special-case matcher), e.g. `kg` `.`
+    /// -> `kg.`, `)` `:` -> `):`.
+    merges: FxMap<&'static str, usize>,
+    max_merge: usize,
+}
+
+impl Specials {
+    fn parse(data: &'static str) -> Specials {
+        let mut map = FxMap::default();
+        let mut alnum_splits = false;
+        for line in data
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let pieces: Vec<&str> = line.split('\t').collect();
+            // The line is the chunk with tabs between its tokens: the chunk is a slice of the
+            // static data only when there is one token, so rebuild it otherwise.
+            let orth: &'static str = if pieces.len() == 1 {
+                line
+            } else {
+                Box::leak(pieces.concat().into_boxed_str())
+            };
+            let lens = if pieces.len() == 1 {
+                Vec::new()
+            } else {
+                if orth.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    alnum_splits = true;
+                }
+                pieces.iter().map(|p| p.len() as u16).collect()
+            };
+            map.insert(orth, lens);
+        }
+        Specials {
+            map,
+            alnum_splits,
+            merges: FxMap::default(),
+            max_merge: 0,
+        }
+    }
+
+    fn with_merges(mut self, rules: WordRules) -> Specials {
+        let none = Specials {
+            map: FxMap::default(),
+            alnum_splits: false,
+            merges: FxMap::default(),
+            max_merge: 0,
+        };
+        let mut out = Vec::new();
+        let mut suffixes = Vec::new();
+        for &orth in self.map.keys() {
+            if orth.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            out.clear();
+            tokenize_chunk(orth, rules, &none, &mut out, &mut suffixes);
+            if out.len() > 1 {
+                self.merges.insert(orth, out.len());
+                self.max_merge = self.max_merge.max(out.len());
+            }
+        }
+        self
+    }
+}
+
+const BASE_CURRENCY_MULTI: &[&str] = &["US$", "C$", "A$"];
+const ID_CURRENCY_MULTI: &[&str] = &["US$", "C$", "A$", "USD", "Rp", "IDR", "RMB", "SGD", "S$"];
+const MS_CURRENCY_MULTI: &[&str] = &[
+    "US$", "C$", "A$", "USD", "RM", "MYR", "Rp", "IDR", "RMB", "SGD", "S$",
+];
+
+/// Single-character currency signs (spaCy `_currency`).
+fn is_currency_char(c: char) -> bool {
+    matches!(c, '$' | '£' | '€' | '¥' | '฿' | '₽' | '﷼' | '₴' | '₠'..='₿')
+}
+
+/// spaCy `LIST_PUNCT` single characters.
+fn is_list_punct(c: char) -> bool {
+    matches!(
+        c,
+        '…' | ','
+            | ':'
+            | ';'
+            | '!'
+            | '?'
+            | '¿'
+            | '؟'
+            | '¡'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '_'
+            | '#'
+            | '*'
+            | '&'
+            | '。'
+            | '？'
+            | '！'
+            | '，'
+            | '、'
+            | '；'
+            | '：'
+            | '～'
+            | '·'
+            | '।'
+            | '،'
+            | '۔'
+            | '؛'
+            | '٪'
+    )
+}
+
+/// spaCy `LIST_QUOTES` / `CONCAT_QUOTES` characters.
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '"'
+            | '”'
+            | '“'
+            | '`'
+            | '‘'
+            | '´'
+            | '’'
+            | '‚'
+            | ','
+            | '„'
+            | '»'
+            | '«'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '（'
+            | '）'
+            | '〔'
+            | '〕'
+            | '【'
+            | '】'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '⟦'
+            | '⟧'
+    )
+}
+
+/// spaCy `UNITS` (base list), matched after a digit as a suffix.
+const BASE_UNITS: &[&str] = &[
+    "km",
+    "km²",
+    "km³",
+    "m",
+    "m²",
+    "m³",
+    "dm",
+    "dm²",
+    "dm³",
+    "cm",
+    "cm²",
+    "cm³",
+    "mm",
+    "mm²",
+    "mm³",
+    "ha",
+    "µm",
+    "nm",
+    "yd",
+    "in",
+    "ft",
+    "kg",
+    "g",
+    "mg",
+    "µg",
+    "t",
+    "lb",
+    "oz",
+    "m/s",
+    "km/h",
+    "kmh",
+    "mph",
+    "hPa",
+    "Pa",
+    "mbar",
+    "mb",
+    "MB",
+    "kb",
+    "KB",
+    "gb",
+    "GB",
+    "tb",
+    "TB",
+    "T",
+    "G",
+    "M",
+    "K",
+    "%",
+    "км",
+    "км²",
+    "км³",
+    "м",
+    "м²",
+    "м³",
+    "дм",
+    "дм²",
+    "дм³",
+    "см",
+    "см²",
+    "см³",
+    "мм",
+    "мм²",
+    "мм³",
+    "нм",
+    "кг",
+    "г",
+    "мг",
+    "м/с",
+    "км/ч",
+    "кПа",
+    "Па",
+    "мбар",
+    "Кб",
+    "КБ",
+    "кб",
+    "Мб",
+    "МБ",
+    "мб",
+    "Гб",
+    "ГБ",
+    "гб",
+    "Тб",
+    "ТБ",
+    "тбكم",
+    "كم²",
+    "كم³",
+    "م",
+    "م²",
+    "م³",
+    "سم",
+    "سم²",
+    "سم³",
+    "مم",
+    "مم²",
+    "مم³",
+    "كم",
+    "غرام",
+    "جرام",
+    "جم",
+    "كغ",
+    "ملغ",
+    "كوب",
+    "اكواب",
+];
+
+/// Extra units of spaCy's `id`/`ms` rules (its list starts with "s" glued to the last base
+/// unit, so a lone "s" is not a unit).
+const ID_UNITS: &[&str] = &[
+    "اكوابs",
+    "bit",
+    "Gbps",
+    "Mbps",
+    "mbps",
+    "Kbps",
+    "kbps",
+    "ƒ",
+    "ppi",
+    "px",
+    "Hz",
+    "kHz",
+    "MHz",
+    "GHz",
+    "mAh",
+    "ratus",
+    "rb",
+    "ribu",
+    "ribuan",
+    "juta",
+    "jt",
+    "jutaan",
+    "miliar",
+    "milliar",
+    "million",
+    "biliun",
+    "billiun",
+    "bilyun",
+    "billion",
+];
+
+const ID_HTML_SUFFIXES: &[&str] = &[
+    "</b>",
+    "</strong>",
+    "</i>",
+    "</em>",
+    "</p>",
+    "</span>",
+    "</div>",
+    "</a>",
+];
+
+/// Split `text` into words as datatrove's `split_into_words` does, appending slices of `text`
+/// to `out` (which is not cleared).
+pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) {
+    let specials = rules.specials();
+    let mut suffixes: Vec<&'a str> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        // skip whitespace
+        let b = bytes[i];
+        if b < 0x80 {
+            if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+                i += 1;
+                continue;
+            }
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            if is_space(c) {
+                i += c.len_utf8();
+                continue;
+            }
+        }
+        // find the end of the chunk
+        let start = i;
+        let mut plain = true; // ASCII alphanumeric only
+        let mut digits = false;
+        let mut letters = false;
+        while i < n {
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphabetic() {
+                    letters = true;
+                } else if b.is_ascii_digit() {
+                    digits = true;
+                } else if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+                    break;
+                } else {
+                    plain = false;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                if is_space(c) {
+                    break;
+                }
+                plain = false;
+                i += c.len_utf8();
+            }
+        }
+        let chunk = &text[start..i];
+        if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
+            // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
+            // alone or digits alone; only a special case can split it.
+            match specials
+                .alnum_splits
+                .then(|| specials.map.get(chunk))
+                .flatten()
+            {
+                Some(lens) => push_special(chunk, lens, out),
+                None => out.push(chunk),
+            }
+            continue;
+        }
+        if let Some((core, mark)) = word_and_mark(chunk) {
+            // Fast path: a letters-only or digits-only word followed by `,` `;` `:` `!` `?` or
+            // `)` (or a `.` that the suffix rule splits), unless the chunk is a special case.
+            if !currency_prefix_possible(core, rules) && !specials.map.contains_key(chunk) {
+                match specials
+                    .alnum_splits
+                    .then(|| specials.map.get(core))
+                    .flatten()
+                {
+                    Some(lens) => push_special(core, lens, out),
+                    None => out.push(core),
+                }
+                out.push(mark);
+                continue;
+            }
+        }
+        tokenize_chunk(chunk, rules, specials, out, &mut suffixes);
+    }
+}
+
+/// `(word, mark)` when `chunk` is ASCII letters only or digits only followed by one mark that
+/// spaCy's suffix rules always split off there.
+fn word_and_mark(chunk: &str) -> Option<(&str, &str)> {
+    let b = chunk.as_bytes();
+    let n = b.len();
+    if n < 2 {
+        return None;
+    }
+    let core = &b[..n - 1];
+    let letters = core.iter().all(u8::is_ascii_alphabetic);
+    let digits = !letters && core.iter().all(u8::is_ascii_digit);
+    if !letters && !digits {
+        return None;
+    }
+    let split = match b[n - 1] {
+        b',' | b';' | b':' | b'!' | b'?' | b')' => true,
+        // `(?<=[0-9a-z...])\.` or `(?<=[A-Z][A-Z])\.`
+        b'.' => {
+            digits
+                || core[n - 2].is_ascii_lowercase()
+                || (n >= 3 && core[n - 2].is_ascii_uppercase() && core[n - 3].is_ascii_uppercase())
+        }
+        _ => false,
+    };
+    split.then(|| (&chunk[..n - 1], &chunk[n - 1..]))
+}
+
+/// Whether an alphanumeric chunk could start with a currency code spaCy strips (`Rp`, `USD`...).
+fn currency_prefix_possible(chunk: &str, rules: WordRules) -> bool {
+    rules.is_id_family() && matches!(chunk.as_bytes()[0], b'U' | b'R' | b'I' | b'S' | b'M')
+}
+
+fn push_special<'a>(s: &'a str, lens: &[u16], out: &mut Vec<&'a str>) {
+    if lens.is_empty() {
+        out.push(s);
+        return;
+    }
+    let mut at = 0;
+    for &l in lens {
+        out.push(&s[at..at + l as usize]);
+        at += l as usize;
+    }
+}
+
+fn tokenize_chunk<'a>(
+    chunk: &'a str,
+    rules: WordRules,
+    specials: &Specials,
+    out: &mut Vec<&'a str>,
+    suffixes: &mut Vec<&'a str>,
+) {
+    if let Some(lens) = specials.map.get(chunk) {
+        push_special(chunk, lens, out);
+        return;
+    }
+    let first = out.len();
+    split_chunk(chunk, rules, specials, out, suffixes);
+    if out.len() - first >= 2 && specials.max_merge >= 2 {
+        merge_specials(chunk, first, specials, out);
+    }
+}
+
+/// spaCy's special-case matcher pass, within one chunk: runs of pieces whose concatenation is a
+/// special case the affix rules split are replaced by the special case's tokens (longest first).
+fn merge_specials<'a>(chunk: &'a str, first: usize, specials: &Specials, out: &mut Vec<&'a str>) {
+    let base = chunk.as_ptr() as usize;
+    let pieces: Vec<&'a str> = out.drain(first..).collect();
+    let offset = |p: &str| p.as_ptr() as usize - base;
+    let mut i = 0;
+    while i < pieces.len() {
+        let mut merged = false;
+        let max = specials.max_merge.min(pieces.len() - i);
+        for len in (2..=max).rev() {
+            let last = pieces[i + len - 1];
+            let span = &chunk[offset(pieces[i])..offset(last) + last.len()];
+            if specials.merges.get(span) == Some(&len) {
+                if let Some(lens) = specials.map.get(span) {
+                    push_special(span, lens, out);
+                    i += len;
+                    merged = true;
+                    break;
+                }
+            }
+        }
+        if !merged {
+            out.push(pieces[i]);
+            i += 1;
+        }
+    }
+}
+
+/// spaCy's `_split_affixes` and `_attach_tokens` for one chunk.
+fn split_chunk<'a>(
+    chunk: &'a str,
+    rules: WordRules,
+    specials: &Specials,
+    out: &mut Vec<&'a str>,
+    suffixes: &mut Vec<&'a str>,
+) {
+    suffixes.clear();
+    let mut s = chunk;
+    let mut last_len = usize::MAX;
+    // spaCy `_split_affixes`
+    while !s.is_empty() && s.len() != last_len {
+        if specials.map.contains_key(s) {
+            break;
+        }
+        last_len = s.len();
+        let pre = find_prefix(s, rules);
+        if pre != 0 {
+            let minus_pre = &s[pre..];
+            if !minus_pre.is_empty() && specials.map.contains_key(minus_pre) {
+                out.push(&s[..pre]);
+                s = minus_pre;
+                break;
+            }
+        }
+        let suf = find_suffix(&s[pre..], rules);
+        if suf != 0 {
+            let minus_suf = &s[..s.len() - suf];
+            if !minus_suf.is_empty() && specials.map.contains_key(minus_suf) {
+                suffixes.push(&s[s.len() - suf..]);
+                s = minus_suf;
+                break;
+            }
+        }
+        if pre != 0 && suf != 0 && pre + suf <= s.len() {
+            out.push(&s[..pre]);
+            suffixes.push(&s[s.len() - suf..]);
+            s = &s[pre..s.len() - suf];
+        } else if pre != 0 {
+            out.push(&s[..pre]);
+            s = &s[pre..];
+        } else if suf != 0 {
+            suffixes.push(&s[s.len() - suf..]);
+            s = &s[..s.len() - suf];
+        }
+        if !s.is_empty() && specials.map.contains_key(s) {
+            break;
+        }
+    }
+    // spaCy `_attach_tokens`
+    if !s.is_empty() {
+        if let Some(lens) = specials.map.get(s) {
+            push_special(s, lens, out);
+        } else if is_url(s) {
+            out.push(s);
+        } else {
+            split_infixes(s, rules, out);
+        }
+    }
+    out.extend(suffixes.iter().rev());
+}
+
+/// Length in bytes of the prefix spaCy strips from `s` (0: none).
+fn find_prefix(s: &str, rules: WordRules) -> usize {
+    let mut it = s.chars();
+    let Some(c) = it.next() else { return 0 };
+    let cl = c.len_utf8();
+    let single = match c {
+        '§' | '%' | '=' | '—' | '–' => true,
+        '+' => !it.next().is_some_and(|n| n.is_ascii_digit()),
+        '#' => !rules.is_id_family(),
+        '/' => rules.is_id_family(),
+        '.' => {
+            let dots = s.bytes().take_while(|&b| b == b'.').count();
+            return if dots >= 2 { dots } else { 0 };
+        }
+        _ => is_list_punct(c) || is_quote(c),
+    };
+    if single {
+        return cl;
+    }
+    if is_currency_char(c) {
+        return cl;
+    }
+    for cur in rules.currencies() {
+        if s.starts_with(cur) {
+            return cur.len();
+        }
+    }
+    if icon(c) {
+        return cl;
+    }
+    0
+}
+
+fn prev_char(s: &str, at: usize) -> Option<char> {
+    s[..at].chars().next_back()
+}
+
+/// Length in bytes of the suffix spaCy strips from `s` (0: none): the leftmost position from
+/// which the rest of `s` matches one of the suffix alternatives.
+fn find_suffix(s: &str, rules: WordRules) -> usize {
+    if s.is_empty() {
+        return 0;
+    }
+    // Candidates: a trailing run of 2+ dots, or a tail of at most 9 characters.
+    let dots = s.bytes().rev().take_while(|&b| b == b'.').count();
+    let dot_start = if dots >= 2 {
+        Some(s.len() - dots)
+    } else {
+        None
+    };
+    let mut starts: [usize; 10] = [0; 10];
+    let mut k = 0;
+    for (pos, _) in s.char_indices().rev() {
+        starts[k] = pos;
+        k += 1;
+        if k == 10 {
+            break;
+        }
+    }
+    for &p in starts[..k].iter().rev() {
+        if let Some(d) = dot_start {
+            if d <= p {
+                return s.len() - d;
+            }
+        }
+        if suffix_matches(s, p, rules) {
+            return s.len() - p;
+        }
+    }
+    dot_start.map_or(0, |d| s.len() - d)
+}
+
+fn suffix_matches(s: &str, p: usize, rules: WordRules) -> bool {
+    let rem = &s[p..];
+    // Fast reject: a tail starting with an ASCII letter or digit can only be a unit or a
+    // currency code after a digit.
+    let b0 = rem.as_bytes()[0];
+    if b0.is_ascii_alphanumeric() && !s.as_bytes()[..p].last().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut rc = rem.chars();
+    let first = rc.next().unwrap_or(' ');
+    let one_char = rc.next().is_none();
+    let prev = prev_char(s, p);
+    let prev_digit = prev.is_some_and(|c| c.is_ascii_digit());
+    if one_char && (is_list_punct(first) || is_quote(first) || icon(first)) {
+        return true;
+    }
+    if matches!(rem, "……" | "'s" | "'S" | "’s" | "’S" | "—" | "–") {
+        return true;
+    }
+    if prev_digit && rem == "+" {
+        return true;
+    }
+    if rem == "." {
+        let mut back = s[..p].chars().rev();
+        let p1 = back.next();
+        let p2 = back.next();
+        if matches!(p1, Some('F' | 'f' | 'C' | 'c' | 'K' | 'k')) && p2 == Some('°') {
+            return true;
+        }
+        if let Some(c) = p1 {
+            if c.is_ascii_digit()
+                || lower(c)
+                || matches!(c, '%' | '²' | '-' | '+' | '|' | '(' | '?' | ':' | ')')
+                || is_list_punct(c)
+                || is_quote(c)
+            {
+                return true;
+            }
+            if upper(c) && p2.is_some_and(upper) {
+                return true;
+            }
+        }
+    }
+    if prev_digit {
+        if (one_char && is_currency_char(first)) || BASE_CURRENCY_MULTI.contains(&rem) {
+            return true;
+        }
+        if BASE_UNITS.contains(&rem) {
+            return true;
+        }
+    }
+    if rules.is_id_family() {
+        if matches!(
+            rem,
+            "-nya" | "-Nya" | "-ku" | "-Ku" | "-mu" | "-Mu" | "—" | "-"
+        ) {
+            return true;
+        }
+        if prev_digit && (ID_UNITS.contains(&rem) || rem == "%") {
+            return true;
+        }
+        if prev.is_some_and(|c| c.is_ascii_digit() || alpha(c)) && ID_HTML_SUFFIXES.contains(&rem) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Split a core on spaCy's infixes (finditer semantics: leftmost, first alternative wins,
+/// non-overlapping; a match at position 0 is not split off).
+fn split_infixes<'a>(s: &'a str, rules: WordRules, out: &mut Vec<&'a str>) {
+    let mut start = 0;
+    let mut i = 0;
+    let bytes = s.as_bytes();
+    let mut prev: Option<char> = None;
+    while i < s.len() {
+        let c = s[i..].chars().next().unwrap_or(' ');
+        let len = infix_at(s, i, prev, c, rules);
+        if len > 0 {
+            if i != 0 {
+                if i != start {
+                    out.push(&s[start..i]);
+                }
+                out.push(&s[i..i + len]);
+                start = i + len;
+            }
+            i += len;
+            prev = s[..i].chars().next_back();
+            continue;
+        }
+        prev = Some(c);
+        i += c.len_utf8();
+        let _ = bytes;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+}
+
+/// Length of the infix match starting at byte `i` (0: none).
+fn infix_at(s: &str, i: usize, prev: Option<char>, c: char, rules: WordRules) -> usize {
+    let rest = &s[i..];
+    let next_after = |len: usize| s[i + len..].chars().next();
+    // LIST_ELLIPSES
+    if c == '.' {
+        let dots = rest.bytes().take_while(|&b| b == b'.').count();
+        if dots >= 2 {
+            return dots;
+        }
+    }
+    if c == '…' || icon(c) {
+        return c.len_utf8();
+    }
+    let prev_digit = prev.is_some_and(|p| p.is_ascii_digit());
+    let prev_alpha = prev.is_some_and(alpha);
+    // (?<=[0-9])[+\-\*^](?=[0-9-])
+    if prev_digit
+        && matches!(c, '+' | '-' | '*' | '^')
+        && next_after(1).is_some_and(|n| n.is_ascii_digit() || n == '-')
+    {
+        return 1;
+    }
+    // (?<=[{al}{q}])\.(?=[{au}{q}])
+    if c == '.'
+        && prev.is_some_and(|p| lower(p) || is_quote(p))
+        && next_after(1).is_some_and(|n| upper(n) || is_quote(n))
+    {
+        return 1;
+    }
+    // (?<=[{a}]),(?=[{a}])
+    if c == ',' && prev_alpha && next_after(1).is_some_and(alpha) {
+        return 1;
+    }
+    // (?<=[{a}0-9])(?:{h})(?=[{a}]) for en, (?<=[{a}]) for the base rules id/ms use
+    let hyphen_ok = prev_alpha || (prev_digit && rules == WordRules::English);
+    if hyphen_ok {
+        for h in ["-", "–", "—", "--", "---", "——", "~"] {
+            if rest.starts_with(h) && next_after(h.len()).is_some_and(alpha) {
+                return h.len();
+            }
+        }
+    }
+    // (?<=[{a}0-9])[:<>=/](?=[{a}])
+    if matches!(c, ':' | '<' | '>' | '=' | '/')
+        && (prev_alpha || prev_digit)
+        && next_after(1).is_some_and(alpha)
+    {
+        return 1;
+    }
+    if rules.is_id_family() {
+        let next = next_after(c.len_utf8());
+        if prev_digit
+            && matches!(c, '\\' | '/')
+            && next.is_some_and(|n| n.is_ascii_digit() || n == '%' || n == '-')
+        {
+            return 1;
+        }
+        if prev_digit
+            && c == '%'
+            && next.is_some_and(|n| alpha(n) || n.is_ascii_digit() || n == '/')
+        {
+            return 1;
+        }
+        if c == '"' && next.is_some_and(|n| n.is_ascii_digit()) {
+            let mut back = s[..i].chars().rev();
+            if matches!(back.next(), Some('.' | ','))
+                && back.next().is_some_and(|p| p.is_ascii_digit() || p == ')')
+            {
+                return 1;
+            }
+        }
+        if matches!(c, '"' | '—') && next_after(c.len_utf8()).is_some_and(alpha) {
+            let mut back = s[..i].chars().rev();
+            if matches!(back.next(), Some('.' | ',' | '\''))
+                && back.next().is_some_and(|p| alpha(p) || p == ')')
+            {
+                return c.len_utf8();
+            }
+        }
+        if c == '-' && prev_alpha && next.is_some_and(|n| n.is_ascii_digit()) {
+            return 1;
+        }
+        if c == '-' && prev_digit && next.is_some_and(alpha) {
+            return 1;
+        }
+        if matches!(c, '/' | '-') && prev_alpha {
+            if next.is_some_and(alpha) {
+                return 1;
+            }
+            let after = &s[i + 1..];
+            if after.chars().next().is_some_and(is_currency_char)
+                || rules.currencies().iter().any(|cur| after.starts_with(cur))
+            {
+                return 1;
+            }
+        }
+    }
+    0
+}
+
+/// spaCy's `URL_MATCH`, hand-written: optional `scheme://`, optional `user@`, then an IPv4
+/// address or dotted host labels ending in a lowercase TLD of 2+ letters, optional `:port`,
+/// optional path starting with `/`, `?` or `#`.
+fn is_url(s: &str) -> bool {
+    if !s.contains('.') {
+        return false;
+    }
+    let mut rest = s;
+    if let Some(pos) = rest.find("://") {
+        let scheme = &rest[..pos];
+        if scheme.chars().count() >= 2
+            && scheme
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '+' | '-' | '.'))
+        {
+            rest = &rest[pos + 3..];
+        }
+    }
+    // optional user:pass@ (the regex backtracks over every '@')
+    if url_host_and_tail(rest) {
+        return true;
+    }
+    rest.match_indices('@')
+        .any(|(at, _)| at > 0 && url_host_and_tail(&rest[at + 1..]))
+}
+
+fn url_host_and_tail(rest: &str) -> bool {
+    // host ends at the first ':', '/', '?' or '#'
+    let host_end = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(host_end);
+    if !host_ok(host) {
+        return false;
+    }
+    let mut tail = tail;
+    if let Some(t) = tail.strip_prefix(':') {
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        if !(2..=5).contains(&digits) {
+            return false;
+        }
+        tail = &t[digits..];
+    }
+    tail.is_empty() || tail.starts_with(['/', '?', '#'])
+}
+
+fn host_ok(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    if labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return true;
+    }
+    let (tld, names) = labels.split_last().unwrap_or((&"", &[]));
+    let tld_len = tld.chars().count();
+    if !(2..=63).contains(&tld_len) || !tld.chars().all(lower) {
+        return false;
+    }
+    names.iter().all(|l| {
+        let mut cs = l.chars();
+        let ok_edge = |c: char| c.is_ascii_alphanumeric() || ('\u{a1}'..='\u{ffff}').contains(&c);
+        match (cs.next(), cs.next_back()) {
+            (Some(a), Some(b)) => {
+                ok_edge(a) && ok_edge(b) && cs.all(|c| ok_edge(c) || c == '_' || c == '-')
+            }
+            (Some(a), None) => ok_edge(a),
+            _ => false,
+        }
+    })
+}
+
+/// Count sentences as spaCy's sentencizer does on the words of `text`: a new sentence starts at
+/// the first word that is not punctuation after a word that is a sentence mark.
+pub fn count_sentences(words: &[&str]) -> usize {
+    if words.is_empty() {
+        return 0;
+    }
+    let mut n = 1;
+    let mut seen_mark = false;
+    for w in words {
+        let mut cs = w.chars();
+        let is_mark = match (cs.next(), cs.next()) {
+            (Some(c), None) => super::chars::is_sentence_mark(c),
+            _ => false,
+        };
+        if seen_mark && !is_mark && !w.chars().all(super::chars::is_unicode_punct) {
+            n += 1;
+            seen_mark = false;
+        } else if is_mark {
+            seen_mark = true;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str, rules: WordRules) -> Vec<&str> {
+        let mut out = Vec::new();
+        split_words(text, rules, &mut out);
+        out
+    }
+
+    #[test]
+    fn splits_like_spacy_english() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Hello, world!", &["Hello", ",", "world", "!"]),
+            ("The U.S. economy.", &["The", "U.S.", "economy", "."]),
+            ("don't stop", &["do", "n't", "stop"]),
+            (
+                "(see https://example.com/a.b).",
+                &["(", "see", "https://example.com/a.b", ")", "."],
+            ),
+            (
+                "well-known 3-4 e-mail",
+                &["well", "-", "known", "3", "-", "4", "e", "-", "mail"],
+            ),
+            ("10km $5 ...wait", &["10", "km", "$", "5", "...", "wait"]),
+            ("end.Start", &["end", ".", "Start"]),
+            ("John's USA.", &["John", "'s", "USA", "."]),
+            ("  \n\t ", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&words(text, WordRules::English), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn splits_like_spacy_indonesian() {
+        let cases: &[(&str, &[&str])] = &[
+            ("anak-anak bermain.", &["anak-anak", "bermain", "."]),
+            ("buku-nya Rp50.000", &["buku", "-nya", "Rp", "50.000"]),
+            ("#pilpres 2019", &["#pilpres", "2019"]),
+            ("Jakarta-Bandung", &["Jakarta", "-", "Bandung"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&words(text, WordRules::Indonesian), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn recognises_urls() {
+        for (s, want) in [
+            ("example.com", true),
+            ("https://x.org/a?b", true),
+            ("www.detik.com", true),
+            ("e.g", false),
+            ("U.S", false),
+            ("end.Start", false),
+            ("192.168.1.1", true),
+        ] {
+            assert_eq!(is_url(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn counts_sentences_like_the_sentencizer() {
+        let w = words("One. Two! \"Three?\" Four... five", WordRules::English);
+        assert_eq!(count_sentences(&w), 4);
+        assert_eq!(count_sentences(&[]), 0);
+    }
+}
