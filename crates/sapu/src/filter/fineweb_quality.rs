@@ -268,7 +268,8 @@ impl FineWebQuality {
             return;
         }
 
-        let mut seen: HashSet<&str> = HashSet::with_capacity(lines.len());
+        let mut seen: HashSet<&str, words::FxBuild> =
+            HashSet::with_capacity_and_hasher(lines.len(), Default::default());
         let mut dup_chars = 0usize;
         for l in &lines {
             if !seen.insert(l) {

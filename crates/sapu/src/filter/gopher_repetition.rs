@@ -254,7 +254,7 @@ impl StageConfig for GopherRepetitionConfig {
 
 /// Repeated elements of a list (2nd and later occurrences) and their characters.
 fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>, total: &mut usize) -> (usize, usize) {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str, words::FxBuild> = HashSet::default();
     let (mut dups, mut chars) = (0, 0);
     for it in items {
         *total += 1;

@@ -75,7 +75,7 @@ impl WordRules {
 /// FxHash (rustc's hasher): much faster than SipHash for short string keys, and the keys are
 /// fixed data, not attacker-chosen.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn finish(&self) -> u64 {
@@ -97,7 +97,9 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+/// Builds [`FxHasher`]s, for hash maps and sets keyed by text.
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 struct Specials {
     map: FxMap<&'static str, Vec<u16>>,
