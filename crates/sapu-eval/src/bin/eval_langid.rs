@@ -3,8 +3,10 @@
 //! measure throughput on news documents.
 //!
 //! Usage: `eval_langid [--python /work/venvs/langid/bin/python]`
-//! Without `--python` only sapu's column is filled. Items and peer predictions are written
-//! under `target/langid-eval/`.
+//! With `--python` the fastText driver (`bench/peers/langid_fasttext.py`) runs first; without
+//! it, the peer's predictions of an earlier run are reused when present. Items, predictions
+//! and timings are written under `target/langid-eval/`. Throughput is per core: CPU time of
+//! the measuring thread (sapu) or process (fastText).
 //!
 //! Labels from every source are mapped to one ISO 639-3 code per language before comparing
 //! (`ms`/DSLCC `my` -> `zsm`, `id` -> `ind`, `pes` -> `fas`, `lvs` -> `lav`, `swh` -> `swa`,
@@ -13,7 +15,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -212,17 +213,31 @@ fn main() -> Result<()> {
         .map(|i| canon(ident.identify(&i.text).lang))
         .collect();
 
-    let (peer, peer_speed) = match &python {
-        Some(py) => {
-            let (p, s) =
-                run_fasttext(py, &items_path, &news_path, &out_dir.join("fasttext.jsonl"))?;
-            let preds: Vec<String> = items
-                .iter()
-                .map(|i| p.get(&i.id).map_or("und".into(), |l| canon(l)))
-                .collect();
-            (Some(preds), s)
-        }
-        None => (None, None),
+    let peer_out = out_dir.join("fasttext.jsonl");
+    let speed_out = out_dir.join("fasttext_speed.json");
+    if let Some(py) = &python {
+        run_fasttext(py, &items_path, &news_path, &peer_out, &speed_out)?;
+    }
+    // Without --python, predictions of an earlier run (same items) are reused when present.
+    let (peer, peer_speed) = if peer_out.exists() {
+        let p = read_peer(&peer_out)?;
+        let preds: Vec<String> = items
+            .iter()
+            .map(|i| p.get(&i.id).map_or("und".into(), |l| canon(l)))
+            .collect();
+        let speed: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&speed_out).unwrap_or_default())
+                .unwrap_or_default();
+        let speed = speed["cpu_seconds"].as_f64().map(|s| {
+            (
+                speed["docs"].as_f64().unwrap_or(0.0),
+                speed["bytes"].as_f64().unwrap_or(0.0),
+                s,
+            )
+        });
+        (Some(preds), speed)
+    } else {
+        (None, None)
     };
 
     println!("| set | metric | n | sapu | fastText lid.176 |");
@@ -293,7 +308,7 @@ fn main() -> Result<()> {
     let (docs, bytes, secs) = throughput(&ident, &news);
     println!();
     println!(
-        "| throughput, one core, {docs} news documents ({:.1} MB) | MB/s | docs/s |",
+        "| throughput, one core (CPU time), {docs} news documents ({:.1} MB) | MB/s | docs/s |",
         bytes as f64 / 1e6
     );
     println!("|---|---:|---:|");
@@ -390,22 +405,20 @@ fn load_news(data: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Write through a temporary file and rename, so a reader of the old file is not disturbed.
 fn write_jsonl(path: &Path, rows: impl Iterator<Item = serde_json::Value>) -> Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let tmp = path.with_extension("jsonl.tmp");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     for r in rows {
         writeln!(f, "{r}")?;
     }
+    f.flush()?;
+    drop(f);
+    std::fs::rename(&tmp, path)?;
     Ok(())
 }
 
-type Speed = Option<(f64, f64, f64)>;
-
-fn run_fasttext(
-    py: &str,
-    items: &Path,
-    news: &Path,
-    out: &Path,
-) -> Result<(HashMap<String, String>, Speed)> {
+fn run_fasttext(py: &str, items: &Path, news: &Path, out: &Path, speed: &Path) -> Result<()> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/peers/langid_fasttext.py");
     let res = std::process::Command::new(py)
         .arg(&script)
@@ -418,22 +431,19 @@ fn run_fasttext(
             String::from_utf8_lossy(&res.stderr)
         );
     }
-    let speed: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap_or_default();
-    let speed = speed["seconds"].as_f64().map(|s| {
-        (
-            speed["docs"].as_f64().unwrap_or(0.0),
-            speed["bytes"].as_f64().unwrap_or(0.0),
-            s,
-        )
-    });
+    std::fs::write(speed, &res.stdout)?;
+    Ok(())
+}
+
+fn read_peer(path: &Path) -> Result<HashMap<String, String>> {
     let mut preds = HashMap::new();
-    for rec in sapu_eval::read_jsonl(out)? {
+    for rec in sapu_eval::read_jsonl(path)? {
         preds.insert(
             rec["id"].as_str().unwrap_or_default().to_string(),
             rec["lang"].as_str().unwrap_or_default().to_string(),
         );
     }
-    Ok((preds, speed))
+    Ok(preds)
 }
 
 fn accuracy(items: &[Item], preds: &[String], pick: impl Fn(&Item) -> bool) -> (usize, f64) {
@@ -483,14 +493,23 @@ fn macro_accuracy(items: &[Item], preds: &[String], set: &str) -> (usize, f64) {
     (per.len(), mean)
 }
 
-/// (documents, bytes, seconds) for identifying every news document on one thread, repeated
-/// until at least two seconds have passed.
+/// CPU time this thread has used, in seconds (`/proc/thread-self/schedstat`), so that the
+/// figure is per core even when other processes share the machine.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns / 1e9)
+}
+
+/// (documents, bytes, CPU seconds) for identifying every news document on one thread,
+/// repeated until at least two CPU seconds have passed.
 fn throughput(ident: &Identifier, news: &[String]) -> (usize, usize, f64) {
     let bytes: usize = news.iter().map(String::len).sum();
-    let start = Instant::now();
+    let start = thread_cpu_seconds();
     let mut rounds = 0;
     let mut sink = 0f32;
-    while rounds == 0 || start.elapsed().as_secs_f64() < 2.0 {
+    while rounds == 0 || thread_cpu_seconds() - start < 2.0 {
         for t in news {
             sink += ident.identify(t).score;
         }
@@ -500,6 +519,6 @@ fn throughput(ident: &Identifier, news: &[String]) -> (usize, usize, f64) {
     (
         news.len() * rounds,
         bytes * rounds,
-        start.elapsed().as_secs_f64(),
+        thread_cpu_seconds() - start,
     )
 }

@@ -21,7 +21,7 @@ use super::model::{Hit, Model, MODEL_BYTES};
 pub const CHUNK_BYTES: usize = 400;
 
 /// Default sample size, in bytes.
-pub const DEFAULT_SAMPLE_BYTES: usize = 2048;
+pub const DEFAULT_SAMPLE_BYTES: usize = 1024;
 
 /// Sharpness of the per-chunk probabilities: log-likelihoods are divided by the square root
 /// of the chunk's n-gram count before the softmax, then multiplied by this.
@@ -81,22 +81,32 @@ impl Identifier {
         let mut acc = vec![0u32; n];
         let mut ll = vec![0f32; n];
         let windows = sample(text, self.sample_bytes);
+        let mut keys: Vec<u32> = Vec::with_capacity(CHUNK_BYTES * 2 * MAX_ORDER);
+        let mut hits: Vec<Hit<'_>> = Vec::with_capacity(CHUNK_BYTES * 2 * MAX_ORDER);
         for window in &windows {
             for chunk in chunks(window, CHUNK_BYTES) {
                 acc.iter_mut().for_each(|a| *a = 0);
-                let counts = for_each_ngram(chunk, |_, key| match m.lookup(key) {
-                    Hit::None => {}
-                    Hit::Sparse(postings) => {
-                        for &(lang, w) in postings {
-                            acc[lang as usize] += w as u32;
+                // Hash first, then look up, then add: independent look-ups let the CPU overlap
+                // their cache misses.
+                keys.clear();
+                let counts = for_each_ngram(chunk, |_, key| keys.push(key));
+                hits.clear();
+                hits.extend(keys.iter().map(|&k| m.lookup(k)));
+                for hit in &hits {
+                    match hit {
+                        Hit::None => {}
+                        Hit::Sparse(postings) => {
+                            for &(lang, w) in *postings {
+                                acc[lang as usize] += w as u32;
+                            }
+                        }
+                        Hit::Dense(row) => {
+                            for (a, &w) in acc.iter_mut().zip(row.iter()) {
+                                *a += w as u32;
+                            }
                         }
                     }
-                    Hit::Dense(row) => {
-                        for (a, &w) in acc.iter_mut().zip(row) {
-                            *a += w as u32;
-                        }
-                    }
-                });
+                }
                 let total: u32 = counts.iter().sum();
                 if total == 0 {
                     continue;
@@ -179,7 +189,11 @@ fn malay_probability(m: &Model, windows: &[&str]) -> f32 {
             seen.insert(word_key(word));
         });
     }
-    let logit: f32 = m.bias + seen.iter().filter_map(|k| m.words.get(k)).sum::<f32>();
+    let logit: f32 = seen
+        .iter()
+        .filter_map(|k| m.words.get(k))
+        .map(|w| w + m.bias)
+        .sum();
     1.0 / (1.0 + (-logit).exp())
 }
 

@@ -9,7 +9,7 @@
 //! u32 P; P x { u8 language index, u8 weight }               (weight = (ln p - floor) * scale)
 //! f32 scale
 //! u32 W; W x { u32 word key, i8 weight }                    (specialist: (ln p_zsm - ln p_ind) * scale)
-//! f32 specialist bias (nats, added to the sum of word weights)
+//! f32 specialist bias (nats, added once per known word)
 //! ```
 
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ pub(crate) struct Model {
     pub scale: f32,
     /// Specialist word weights (zsm positive, ind negative), in nats.
     pub words: HashMap<u32, f32>,
-    /// Specialist bias, in nats.
+    /// Specialist bias, in nats, added once per known word.
     pub bias: f32,
     /// Dense weight rows (one byte per language) of the n-grams many languages list.
     dense: Vec<u8>,

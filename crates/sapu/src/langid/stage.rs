@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::identify::{Identifier, CHUNK_BYTES, DEFAULT_SAMPLE_BYTES};
-use super::languages::{LANGS, REASONS};
+use super::languages::LANGS;
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
@@ -47,7 +47,7 @@ pub struct LangidConfig {
     /// How many candidates to write to `metadata.lang_top`, 0 to 3; 0 writes none. Default 3.
     pub top_k: usize,
     /// Bytes of each document the identifier reads (start, middle and end windows beyond it),
-    /// at least 400. Default 2048.
+    /// at least 400. Default 1024.
     pub sample_bytes: usize,
 }
 
@@ -84,7 +84,7 @@ impl StageConfig for LangidConfig {
     const NAME: &'static str = "langid";
     const SUMMARY: &'static str =
         "tag each document's language (ISO 639-3, score); optionally keep only given languages";
-    const REASONS: &'static [&'static str] = REASONS;
+    const REASONS: &'static [&'static str] = &["other_language", "<lang>_below_threshold"];
     const KIND: StageKind = StageKind::Document;
 
     fn build(&self, _ctx: &BuildContext) -> Result<Stage, Vec<ConfigProblem>> {
@@ -163,15 +163,7 @@ impl DocStage for Langid {
             None => Outcome::Keep(doc),
             Some(Reason::OtherLanguage) => Outcome::remove(doc, "other_language"),
             Some(Reason::BelowThreshold) => {
-                let code = REASONS
-                    .iter()
-                    .find(|r| r.strip_suffix("_below_threshold") == Some(p.lang))
-                    .copied();
-                let reason = match code {
-                    Some(c) => Cow::Borrowed(c),
-                    None => Cow::Owned(format!("{}_below_threshold", p.lang)),
-                };
-                Outcome::Remove(doc, reason)
+                Outcome::Remove(doc, Cow::Owned(format!("{}_below_threshold", p.lang)))
             }
         }
     }
