@@ -14,6 +14,7 @@ pub mod config;
 pub mod dedup;
 pub mod doc;
 pub mod filter;
+pub mod langid;
 pub mod pipeline;
 pub mod read;
 pub mod report;

@@ -38,6 +38,7 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
 pub static REGISTRY: &[StageEntry] = &[
     entry::<crate::clean::CleanConfig>(true),
+    entry::<crate::langid::LangidConfig>(true),
     entry::<crate::filter::gopher_repetition::GopherRepetitionConfig>(true),
     entry::<crate::filter::gopher_quality::GopherQualityConfig>(true),
     entry::<crate::filter::c4_quality::C4QualityConfig>(true),

@@ -1,0 +1,144 @@
+//! The features both the model trainer and the identifier read from text: lowercase letter runs
+//! ("words") and the hashed character n-grams (1 to 5 characters) inside each word, plus hashed
+//! whole words for the Malay-Indonesian specialist.
+//!
+//! Training (`sapu-eval`'s `train_langid`) and identification call these same functions, so the
+//! model and the runtime can never disagree about what a feature is.
+
+/// Longest character n-gram the broad model uses.
+pub const MAX_ORDER: usize = 5;
+
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+const FNV_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Hash state for growing an n-gram one character at a time.
+#[inline]
+fn push(h: u64, c: char) -> u64 {
+    (h ^ c as u64).wrapping_mul(FNV_PRIME)
+}
+
+/// Final mix of a 64-bit state into the 32-bit key stored in the model.
+#[inline]
+pub fn finish(h: u64) -> u32 {
+    let h = (h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    ((h ^ (h >> 29)) >> 32) as u32
+}
+
+/// The key of one n-gram given as a string (the trainer's view of a feature).
+pub fn ngram_key(ngram: &str) -> u32 {
+    finish(ngram.chars().fold(FNV_SEED, push))
+}
+
+/// The key of a whole word for the specialist; distinct from the n-gram with the same letters.
+pub fn word_key(word: &str) -> u32 {
+    finish(word.chars().fold(FNV_SEED ^ 0x5bd1_e995, push))
+}
+
+/// Whether a character belongs to a word: letters and combining marks (Indic vowel signs).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x1000..=0x109F)
+}
+
+/// Lowercase one character (first char of its lowercase mapping; enough for n-gram features).
+#[inline]
+pub fn lower(c: char) -> char {
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
+}
+
+/// Call `f(order, key)` for every character n-gram (orders 1 to [`MAX_ORDER`]) inside every
+/// word of `text`; returns the number of n-grams seen per order (index 0 is order 1).
+///
+/// Han, kana and Thai-like scripts without spaces form long words; n-grams run across them.
+pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_ORDER] {
+    let mut counts = [0u32; MAX_ORDER];
+    let mut window = [FNV_SEED; MAX_ORDER];
+    // `window[k]` holds the state of the n-gram of length k+1 ending at the current char.
+    let mut len = 0usize;
+    for c in text.chars() {
+        if !is_word_char(c) {
+            len = 0;
+            continue;
+        }
+        let c = lower(c);
+        len += 1;
+        let top = len.min(MAX_ORDER);
+        for k in (1..top).rev() {
+            window[k] = push(window[k - 1], c);
+        }
+        window[0] = push(FNV_SEED, c);
+        for (k, state) in window.iter().enumerate().take(top) {
+            counts[k] += 1;
+            f(k + 1, finish(*state));
+        }
+    }
+    counts
+}
+
+/// Call `f(word, capitalised)` for every word of `text`, lowercased, with whether it started
+/// with a capital letter. `buf` is scratch space.
+pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool)) {
+    let mut capital = false;
+    buf.clear();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if is_word_char(c) {
+            if buf.is_empty() {
+                capital = c.is_uppercase();
+            }
+            buf.push(lower(c));
+        } else if !buf.is_empty() {
+            f(buf, capital);
+            buf.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ngram_keys_match_the_string_view() {
+        let mut seen = Vec::new();
+        let counts = for_each_ngram("Ab, c", |order, key| seen.push((order, key)));
+        assert_eq!(counts, [3, 1, 0, 0, 0]);
+        assert_eq!(
+            seen,
+            vec![
+                (1, ngram_key("a")),
+                (1, ngram_key("b")),
+                (2, ngram_key("ab")),
+                (1, ngram_key("c")),
+            ]
+        );
+    }
+
+    #[test]
+    fn five_grams_slide_over_long_words() {
+        let mut fives = Vec::new();
+        for_each_ngram("abcdefg", |order, key| {
+            if order == 5 {
+                fives.push(key)
+            }
+        });
+        assert_eq!(
+            fives,
+            vec![ngram_key("abcde"), ngram_key("bcdef"), ngram_key("cdefg")]
+        );
+    }
+
+    #[test]
+    fn words_are_lowercased_with_their_capital_flag() {
+        let mut words = Vec::new();
+        let mut buf = String::new();
+        for_each_word("Kerana wang, KL.", &mut buf, |w, cap| {
+            words.push((w.to_string(), cap))
+        });
+        let want = [("kerana", true), ("wang", false), ("kl", true)];
+        assert_eq!(words, want.map(|(w, c)| (w.to_string(), c)).to_vec());
+    }
+}

@@ -1,0 +1,180 @@
+//! The embedded model file (`crates/sapu/models/langid.bin`, written by `sapu-eval`'s
+//! `train_langid`) and its in-memory form.
+//!
+//! Layout, little endian:
+//! ```text
+//! "SAPULID1"
+//! u16 L; L x { 3 bytes ISO 639-3 code, 5 x f32 floor (ln probability per n-gram order) }
+//! u32 K; K x { u32 n-gram key, u32 first posting }          (sorted by key)
+//! u32 P; P x { u8 language index, u8 weight }               (weight = (ln p - floor) * scale)
+//! f32 scale
+//! u32 W; W x { u32 word key, i8 weight }                    (specialist: (ln p_zsm - ln p_ind) * scale)
+//! f32 specialist bias (nats, added once per known word)
+//! ```
+
+use std::collections::HashMap;
+
+use super::features::MAX_ORDER;
+
+/// The model bytes compiled into the library.
+pub(crate) static MODEL_BYTES: &[u8] = include_bytes!("../../models/langid.bin");
+
+/// The decoded model, ready for look-ups.
+pub(crate) struct Model {
+    /// ISO 639-3 codes by language index.
+    pub codes: Vec<String>,
+    /// `floors[lang * MAX_ORDER + order - 1]`: ln probability of an unlisted n-gram.
+    pub floors: Vec<f32>,
+    /// Open-addressed table: slot -> (key, posting range start, end); `end == 0` is empty.
+    slots: Vec<(u32, u32, u32)>,
+    mask: usize,
+    /// (language index, quantised weight) per posting.
+    pub postings: Vec<(u8, u8)>,
+    /// Weight quantisation: nats = byte / scale.
+    pub scale: f32,
+    /// Specialist word weights (zsm positive, ind negative), in nats.
+    pub words: HashMap<u32, f32>,
+    /// Specialist bias, in nats, added once per known word.
+    pub bias: f32,
+    /// Dense weight rows (one byte per language) of the n-grams many languages list.
+    dense: Vec<u8>,
+}
+
+/// N-grams listed by more than this many languages get a dense row (a vectorised add).
+const DENSE_MIN: usize = 16;
+/// Marks a slot whose `start` is a dense row offset.
+const DENSE_FLAG: u32 = 1 << 31;
+
+/// The weights of one n-gram.
+pub(crate) enum Hit<'a> {
+    /// No language lists it.
+    None,
+    /// (language index, weight) for the few languages that list it.
+    Sparse(&'a [(u8, u8)]),
+    /// One weight per language.
+    Dense(&'a [u8]),
+}
+
+impl Model {
+    /// Decode the model bytes.
+    ///
+    /// # Panics
+    /// When the bytes are not a model file: the embedded model is checked by the unit tests.
+    pub fn decode(bytes: &[u8]) -> Model {
+        let mut r = Reader { bytes, pos: 0 };
+        assert_eq!(r.take(8), b"SAPULID1", "langid model: bad magic");
+        let n_langs = r.u16() as usize;
+        let mut codes = Vec::with_capacity(n_langs);
+        let mut floors = Vec::with_capacity(n_langs * MAX_ORDER);
+        for _ in 0..n_langs {
+            codes.push(String::from_utf8_lossy(r.take(3)).into_owned());
+            for _ in 0..MAX_ORDER {
+                floors.push(r.f32());
+            }
+        }
+        let n_keys = r.u32() as usize;
+        let mut keys = Vec::with_capacity(n_keys);
+        for _ in 0..n_keys {
+            keys.push((r.u32(), r.u32()));
+        }
+        let n_postings = r.u32() as usize;
+        let mut postings = Vec::with_capacity(n_postings);
+        for _ in 0..n_postings {
+            let b = r.take(2);
+            postings.push((b[0], b[1]));
+        }
+        let scale = r.f32();
+        let n_words = r.u32() as usize;
+        let mut words = HashMap::with_capacity(n_words);
+        for _ in 0..n_words {
+            let k = r.u32();
+            let w = r.take(1)[0] as i8;
+            words.insert(k, w as f32 / scale);
+        }
+        let bias = r.f32();
+        let cap = (n_keys * 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u32, 0u32, 0u32); cap];
+        let mask = cap - 1;
+        let mut dense = Vec::new();
+        for (i, &(key, start)) in keys.iter().enumerate() {
+            let end = keys.get(i + 1).map_or(n_postings as u32, |k| k.1);
+            let mut s = slot_of(key, mask);
+            while slots[s].2 != 0 {
+                s = (s + 1) & mask;
+            }
+            slots[s] = if (end - start) as usize > DENSE_MIN {
+                let offset = dense.len() as u32;
+                dense.resize(dense.len() + n_langs, 0);
+                for &(lang, w) in &postings[start as usize..end as usize] {
+                    dense[offset as usize + lang as usize] = w;
+                }
+                (key, offset | DENSE_FLAG, 1)
+            } else {
+                (key, start, end)
+            };
+        }
+        Model {
+            codes,
+            floors,
+            slots,
+            mask,
+            postings,
+            scale,
+            words,
+            bias,
+            dense,
+        }
+    }
+
+    /// The weights of one n-gram key.
+    #[inline]
+    pub fn lookup(&self, key: u32) -> Hit<'_> {
+        let mut s = slot_of(key, self.mask);
+        loop {
+            let (k, start, end) = self.slots[s];
+            if end == 0 {
+                return Hit::None;
+            }
+            if k == key {
+                if start & DENSE_FLAG != 0 {
+                    let o = (start & !DENSE_FLAG) as usize;
+                    return Hit::Dense(&self.dense[o..o + self.codes.len()]);
+                }
+                return Hit::Sparse(&self.postings[start as usize..end as usize]);
+            }
+            s = (s + 1) & self.mask;
+        }
+    }
+
+    /// Number of languages.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+}
+
+#[inline]
+fn slot_of(key: u32, mask: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) as usize) & mask
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        s
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take(2).try_into().unwrap())
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+    fn f32(&mut self) -> f32 {
+        f32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+}

@@ -1,0 +1,251 @@
+//! Tests of the identifier (on sentences written for these tests) and of the stage.
+
+use serde_json::json;
+
+use super::*;
+use crate::stage::{BuildContext, Stage, StageConfig, StageStats};
+use crate::{Document, Outcome};
+
+const ZSM: &str = "Kerajaan tidak mempunyai wang yang cukup kerana ekonomi merosot, jadi rakyat \
+                   boleh membantu sahaja daripada tidak berbuat apa-apa.";
+const IND: &str = "Pemerintah tidak punya uang yang cukup karena ekonomi sedang lesu, jadi \
+                   masyarakat bisa membantu saja daripada tidak berbuat apa-apa.";
+const ENG: &str = "The committee will publish its findings next week, after the members have \
+                   reviewed all of the evidence.";
+
+fn identify(text: &str) -> Prediction {
+    Identifier::default().identify(text)
+}
+
+#[test]
+fn embedded_model_lists_the_generated_languages() {
+    assert_eq!(Identifier::languages(), LANGS.to_vec());
+    assert!(LANGS.len() >= 120, "{} languages", LANGS.len());
+}
+
+#[test]
+fn identifies_fixture_sentences() {
+    let cases = [
+        ("eng", ENG),
+        ("ind", IND),
+        ("zsm", ZSM),
+        (
+            "ind",
+            "Saya tidak tahu apakah dia bisa datang besok karena hujan deras sejak pagi.",
+        ),
+        (
+            "zsm",
+            "Saya tidak tahu sama ada dia boleh datang esok kerana hujan lebat sejak pagi.",
+        ),
+        (
+            "fra",
+            "Le gouvernement a annoncé hier de nouvelles mesures pour soutenir les familles.",
+        ),
+        (
+            "deu",
+            "Die Regierung hat gestern neue Maßnahmen zur Unterstützung der Familien angekündigt.",
+        ),
+        (
+            "spa",
+            "El gobierno anunció ayer nuevas medidas para apoyar a las familias.",
+        ),
+        (
+            "rus",
+            "Правительство вчера объявило о новых мерах поддержки семей.",
+        ),
+        (
+            "jpn",
+            "政府は昨日、家族を支援するための新しい措置を発表しました。",
+        ),
+        (
+            "kor",
+            "정부는 어제 가족을 지원하기 위한 새로운 조치를 발표했습니다.",
+        ),
+        ("tha", "รัฐบาลประกาศมาตรการใหม่เพื่อช่วยเหลือครอบครัวเมื่อวานนี้"),
+        (
+            "ell",
+            "Η κυβέρνηση ανακοίνωσε χθες νέα μέτρα για τη στήριξη των οικογενειών.",
+        ),
+    ];
+    for (want, text) in cases {
+        let p = identify(text);
+        assert_eq!(p.lang, want, "{text:?} -> {:?}", p.top);
+    }
+}
+
+#[test]
+fn scores_are_probabilities_and_top_is_sorted() {
+    for text in [ZSM, IND, ENG, "ok", "Jakarta"] {
+        let p = identify(text);
+        assert_eq!(p.top.len(), 3, "{text}");
+        assert_eq!(p.top[0], (p.lang, p.score), "{text}");
+        assert!((0.0..=1.0).contains(&p.score), "{text}: {}", p.score);
+        assert!(
+            p.top.windows(2).all(|w| w[0].1 >= w[1].1),
+            "{text}: {:?}",
+            p.top
+        );
+        let sum: f32 = p.top.iter().map(|t| t.1).sum();
+        assert!(sum <= 1.0001, "{text}: {sum}");
+    }
+}
+
+#[test]
+fn text_without_letters_is_undetermined() {
+    for text in ["", "12345 67 - 89", "!!! ??? ..."] {
+        let p = identify(text);
+        assert_eq!(
+            (p.lang, p.score, p.top.len()),
+            (UNDETERMINED, 0.0, 0),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn mixed_language_document_scores_lower_than_a_pure_one() {
+    let eng = [ENG; 6].join(" ");
+    let rus = ["Правительство вчера объявило о новых мерах поддержки семей."; 8].join(" ");
+    let pure = identify(&eng);
+    let mixed = identify(&format!("{eng} {rus}"));
+    assert_eq!(pure.lang, "eng");
+    assert!(
+        mixed.score < pure.score - 0.2,
+        "pure {} mixed {:?}",
+        pure.score,
+        mixed.top
+    );
+}
+
+#[test]
+fn long_documents_are_sampled_and_still_identified() {
+    let long = [ZSM; 200].join("\n");
+    let p = Identifier::new(1200).identify(&long);
+    assert_eq!(p.lang, "zsm");
+}
+
+fn stage(config: LangidConfig) -> Box<dyn crate::DocStage> {
+    match config.build(&BuildContext::default()) {
+        Ok(Stage::Doc(s)) => s,
+        Ok(_) => panic!("langid must be a document stage"),
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+fn run(config: LangidConfig, text: &str) -> Outcome {
+    stage(config).process(Document::new("d", text), &mut StageStats::default())
+}
+
+#[test]
+fn annotates_and_keeps_everything_by_default() {
+    let out = run(LangidConfig::default(), ZSM);
+    let p = identify(ZSM);
+    let Outcome::Keep(doc) = out else {
+        panic!("removed: {out:?}")
+    };
+    assert_eq!(doc.text, ZSM);
+    assert_eq!(doc.metadata["lang"], json!("zsm"));
+    let score = doc.metadata["lang_score"].as_f64().unwrap();
+    assert_eq!(score, (p.score as f64 * 10_000.0).round() / 10_000.0);
+    let top = doc.metadata["lang_top"].as_array().unwrap();
+    assert_eq!(top.len(), 3);
+    assert_eq!(top[0]["lang"], json!("zsm"));
+    assert_eq!(top[0]["score"].as_f64(), Some(score));
+}
+
+#[test]
+fn top_k_zero_writes_no_candidates() {
+    let config = LangidConfig {
+        top_k: 0,
+        ..LangidConfig::default()
+    };
+    let doc = run(config, ENG).into_document();
+    assert_eq!(doc.metadata.get("lang_top"), None);
+    assert_eq!(doc.metadata["lang"], json!("eng"));
+}
+
+#[test]
+fn keeps_document_in_a_kept_language() {
+    let config = LangidConfig {
+        keep: vec!["ind".into(), "zsm".into()],
+        min_score: 0.0,
+        ..LangidConfig::default()
+    };
+    assert_eq!(run(config.clone(), IND).reason(), None);
+    assert_eq!(run(config, ZSM).reason(), None);
+}
+
+#[test]
+fn removes_other_language() {
+    let config = LangidConfig {
+        keep: vec!["zsm".into()],
+        min_score: 0.0,
+        ..LangidConfig::default()
+    };
+    assert_eq!(run(config.clone(), ENG).reason(), Some("other_language"));
+    assert_eq!(run(config, IND).reason(), Some("other_language"));
+}
+
+#[test]
+fn removes_kept_language_below_threshold_with_its_code() {
+    let score = identify(ZSM).score as f64;
+    let rounded = (score * 10_000.0).round() / 10_000.0;
+    let at = |min_score: f64| LangidConfig {
+        keep: vec!["zsm".into()],
+        min_score,
+        ..LangidConfig::default()
+    };
+    assert_eq!(run(at(rounded), ZSM).reason(), None, "at the score");
+    if rounded < 1.0 {
+        let above = (rounded + 0.0001).min(1.0);
+        assert_eq!(run(at(above), ZSM).reason(), Some("zsm_below_threshold"));
+    }
+    assert_eq!(run(at(0.0), ZSM).reason(), None);
+}
+
+#[test]
+fn short_ambiguous_text_falls_below_default_threshold() {
+    let config = LangidConfig {
+        keep: vec!["eng".into()],
+        ..LangidConfig::default()
+    };
+    let p = identify("ok");
+    if p.lang == "eng" {
+        assert!(p.score < 0.65);
+    }
+    let out = run(config, "ok");
+    assert!(matches!(
+        out.reason(),
+        Some("other_language") | Some("eng_below_threshold")
+    ));
+}
+
+#[test]
+fn every_reason_code_is_listed() {
+    assert_eq!(
+        LangidConfig::REASONS,
+        &["other_language", "<lang>_below_threshold"]
+    );
+}
+
+#[test]
+fn rejects_bad_config_values_naming_each_key() {
+    let config = LangidConfig {
+        keep: vec!["id".into(), "zsm".into()],
+        min_score: 1.5,
+        top_k: 4,
+        sample_bytes: 10,
+    };
+    let Err(problems) = config.build(&BuildContext::default()) else {
+        panic!("accepted a bad config")
+    };
+    let keys: Vec<&str> = problems.iter().filter_map(|p| p.key.as_deref()).collect();
+    assert_eq!(keys, vec!["min_score", "top_k", "sample_bytes", "keep"]);
+    assert_eq!(
+        problems[0].message,
+        "`min_score` must be between 0 and 1 (got 1.5)"
+    );
+    assert!(problems[3]
+        .message
+        .starts_with("unknown language `id` in `keep`"));
+}
