@@ -155,7 +155,10 @@ pub fn default_recipe_toml() -> String {
     out.push_str("[input]\n");
     out.push_str(&toml::to_string(&InputConfig::default()).unwrap_or_default());
     for entry in stage::REGISTRY.iter().filter(|e| e.in_default_recipe) {
-        out.push_str(&format!("\n# {}\n[[stages]]\ntype = \"{}\"\n", entry.summary, entry.name));
+        out.push_str(&format!(
+            "\n# {}\n[[stages]]\ntype = \"{}\"\n",
+            entry.summary, entry.name
+        ));
         out.push_str(&toml::to_string(&(entry.default_table)()).unwrap_or_default());
     }
     out.push_str("\n[output]\n");
@@ -226,7 +229,10 @@ fn section<T: Default + serde::de::DeserializeOwned + Serialize>(
                 _ => Vec::new(),
             };
             for key in unknown {
-                let mut msg = format!("{}: unknown key `{key}` in [{name}]", spans.at_key(&[name, &key]));
+                let mut msg = format!(
+                    "{}: unknown key `{key}` in [{name}]",
+                    spans.at_key(&[name, &key])
+                );
                 if let Some(c) = closest(&key, known.iter().map(String::as_str)) {
                     msg.push_str(&format!("; did you mean `{c}`?"));
                 }
@@ -239,7 +245,11 @@ fn section<T: Default + serde::de::DeserializeOwned + Serialize>(
                 key: None,
                 message: first_line(&e.to_string()),
             };
-            problems.push(format!("{}: [{name}]: {}", spans.at_key(&[name]), p.message));
+            problems.push(format!(
+                "{}: [{name}]: {}",
+                spans.at_key(&[name]),
+                p.message
+            ));
             T::default()
         }
     }
@@ -309,8 +319,12 @@ impl SpanIndex {
         let mut item = self.doc.as_item();
         let mut offset = None;
         for key in path {
-            let Some(table) = item.as_table_like() else { break };
-            let Some((k, v)) = table.get_key_value(key) else { break };
+            let Some(table) = item.as_table_like() else {
+                break;
+            };
+            let Some((k, v)) = table.get_key_value(key) else {
+                break;
+            };
             offset = k.span().map(|s| s.start).or(offset);
             if let Some(s) = v.span() {
                 offset = offset.or(Some(s.start));

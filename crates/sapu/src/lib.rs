@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod doc;
+pub mod extract;
 pub mod pipeline;
 pub mod read;
 pub mod stage;

@@ -96,7 +96,9 @@ pub fn run(
         ShardWriter::new(&out.join("removed"), &recipe.output, 0).map_err(Error::output)?;
 
     let segments = segments(&recipe.stages);
-    progress.phases.store(segments.len() as u64, Ordering::Relaxed);
+    progress
+        .phases
+        .store(segments.len() as u64, Ordering::Relaxed);
     let mut previous_spill: Option<PathBuf> = None;
     for (phase, segment) in segments.iter().enumerate() {
         progress.phase.store(phase as u64, Ordering::Relaxed);
@@ -211,7 +213,9 @@ fn split_borrow<'a>(
         }
         let s: &'a Stage = s;
         match s {
-            Stage::Corpus(c) if Some(i) == segment.decides => steps.push(Step::Decide(i, c.as_ref())),
+            Stage::Corpus(c) if Some(i) == segment.decides => {
+                steps.push(Step::Decide(i, c.as_ref()))
+            }
             Stage::Doc(d) if segment.docs.contains(&i) => steps.push(Step::Doc(i, d.as_ref())),
             _ => {}
         }
@@ -296,6 +300,7 @@ fn record_size(record: &Record) -> usize {
         Record::Doc(d) => d.text.len(),
         Record::Pending(l) => l.len(),
         Record::Bad { .. } => 64,
+        Record::Skipped { .. } => 0,
     }
 }
 
@@ -315,7 +320,8 @@ fn run_spill_phase(
     let mut issues = Vec::new();
     loop {
         line.clear();
-        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(Error::output)?;
+        let n =
+            std::io::BufRead::read_until(&mut reader, b'\n', &mut line).map_err(Error::output)?;
         if n == 0 {
             break;
         }
@@ -351,6 +357,7 @@ struct ChunkOut {
     removed_bytes: Vec<u8>,
     stage_counts: BTreeMap<usize, StageTally>,
     read_removed: BTreeMap<&'static str, u64>,
+    read_skipped: BTreeMap<&'static str, u64>,
     read_issues: Vec<InputIssue>,
     bytes_in: u64,
 }
@@ -384,13 +391,19 @@ fn process_batch(
     let mut survivors: Vec<(u32, Document)> = Vec::new();
     for out in outs {
         sinks.kept.write(&out.kept_bytes).map_err(Error::output)?;
-        sinks.removed.write(&out.removed_bytes).map_err(Error::output)?;
+        sinks
+            .removed
+            .write(&out.removed_bytes)
+            .map_err(Error::output)?;
         ctx.summary.bytes_in += out.bytes_in;
         for (stage, tally) in out.stage_counts {
             ctx.summary.stages[stage].add(tally);
         }
         for (code, count) in out.read_removed {
             *ctx.summary.read_removed.entry(code).or_insert(0) += count;
+        }
+        for (code, count) in out.read_skipped {
+            *ctx.summary.skipped_records.entry(code).or_insert(0) += count;
         }
         issues.extend(out.read_issues);
         for fate in out.fates {
@@ -459,6 +472,10 @@ fn process_chunk(
                     out.fates.push(Fate::Issue(issue));
                     continue;
                 }
+                Record::Skipped { code } => {
+                    *out.read_skipped.entry(code).or_insert(0) += 1;
+                    continue;
+                }
                 Record::Pending(_) => unreachable!("resolve parses pending lines"),
             },
             Item::Spilled(ordinal, line) => {
@@ -479,7 +496,12 @@ fn process_chunk(
                 out.fates.push(Fate::Survived(file, doc));
             }
             Err((doc, stage, reason)) => {
-                write::removed_line(&doc, steps_name(steps, stage), &reason, &mut out.removed_bytes);
+                write::removed_line(
+                    &doc,
+                    steps_name(steps, stage),
+                    &reason,
+                    &mut out.removed_bytes,
+                );
                 out.fates.push(Fate::Removed(file));
             }
         }
@@ -565,7 +587,8 @@ impl SpillWriter {
 
     fn write(&mut self, f: u32, d: &Document) -> Result<(), Error> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &SpillLine { f, d }).expect("serialising a spill line");
+        serde_json::to_writer(&mut self.buf, &SpillLine { f, d })
+            .expect("serialising a spill line");
         self.buf.push(b'\n');
         self.enc.write_all(&self.buf).map_err(Error::output)
     }

@@ -19,7 +19,10 @@ impl Compression {
     pub fn strip(name: &str) -> (&str, Compression) {
         if let Some(s) = name.strip_suffix(".gz") {
             (s, Compression::Gzip)
-        } else if let Some(s) = name.strip_suffix(".zst").or_else(|| name.strip_suffix(".zstd")) {
+        } else if let Some(s) = name
+            .strip_suffix(".zst")
+            .or_else(|| name.strip_suffix(".zstd"))
+        {
             (s, Compression::Zstd)
         } else {
             (name, Compression::None)

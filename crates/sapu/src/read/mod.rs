@@ -1,10 +1,12 @@
 //! Readers: input files (JSONL, JSON arrays, plain text, HTML; gzip or zstd) into documents,
 //! with every unreadable part named by file and line and quarantined, never a crash.
 
+mod charset;
 mod compress;
 mod json;
 mod lines;
 mod text;
+mod warc;
 
 use std::fmt;
 use std::fs::File;
@@ -18,6 +20,7 @@ use serde::Serialize;
 use crate::config::InputConfig;
 use crate::doc::Document;
 
+pub use charset::decode_html;
 pub use compress::Compression;
 pub use json::PendingLine;
 
@@ -78,6 +81,12 @@ pub enum Record {
     },
     /// A JSON line not parsed yet; `resolve` turns it into `Doc` or `Bad`.
     Pending(PendingLine),
+    /// A record read and deliberately not turned into a document (a WARC request, a non-HTML
+    /// response): not an error, counted in the summary's `skipped_records` by code.
+    Skipped {
+        /// `request_record`, `non_html_response`, `revisit_record`, `metadata_record`, ...
+        code: &'static str,
+    },
 }
 
 impl Record {
@@ -99,6 +108,8 @@ pub enum Format {
     Text,
     /// One HTML page per file; `metadata.content_type = "text/html"` so `extract` handles it.
     Html,
+    /// WARC or WET archive: HTML responses and text conversions become documents.
+    Warc,
 }
 
 impl Format {
@@ -111,6 +122,7 @@ impl Format {
             "jsonl" | "ndjson" | "json" => Format::Json,
             "txt" | "text" => Format::Text,
             "html" | "htm" | "xhtml" => Format::Html,
+            "warc" | "wet" => Format::Warc,
             _ => return None,
         };
         Some((format, compression))
@@ -205,7 +217,7 @@ pub fn read_file(
             None => {
                 sink(issue(
                     "unsupported_format",
-                    "unknown file type; expected .jsonl, .json, .txt or .html (optionally .gz or .zst)"
+                    "unknown file type; expected .jsonl, .json, .txt, .html or .warc (optionally .gz or .zst)"
                         .into(),
                 ));
                 return;
@@ -230,7 +242,10 @@ pub fn read_file(
     let mut reader: Box<dyn BufRead + Send> = match compression.decoder(counted) {
         Ok(r) => Box::new(BufReader::with_capacity(1 << 20, r)),
         Err(e) => {
-            sink(issue(compression.error_code(), format!("cannot start decompression: {e}")));
+            sink(issue(
+                compression.error_code(),
+                format!("cannot start decompression: {e}"),
+            ));
             return;
         }
     };
@@ -243,6 +258,7 @@ pub fn read_file(
         Format::Json => json::read(&source, &mut reader, sink),
         Format::Text => text::read(&source, &mut reader, None, sink),
         Format::Html => text::read(&source, &mut reader, Some("text/html"), sink),
+        Format::Warc => warc::read(&source, &mut reader, sink),
     }
 }
 
@@ -278,7 +294,8 @@ impl Source<'_> {
                 None => self.path.to_string(),
             };
             let mut doc = Document::new(id, quarantine_text(bytes));
-            doc.metadata.insert("source".into(), serde_json::json!(location));
+            doc.metadata
+                .insert("source".into(), serde_json::json!(location));
             doc
         });
         Record::Bad {

@@ -36,7 +36,7 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 }
 
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
-pub static REGISTRY: &[StageEntry] = &[];
+pub static REGISTRY: &[StageEntry] = &[entry::<crate::extract::ExtractConfig>(true)];
 
 /// The entry for a type name.
 pub fn find(name: &str) -> Option<&'static StageEntry> {
@@ -114,7 +114,11 @@ mod tests {
             assert!(!e.summary.is_empty(), "{} has no summary", e.name);
             for r in e.reasons {
                 assert!(
-                    r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '<' || c == '>'),
+                    r.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '_'
+                        || c == '<'
+                        || c == '>'),
                     "{}: reason {r} is not snake_case",
                     e.name
                 );

@@ -137,8 +137,8 @@ impl ShardWriter {
             self.next_index += 1;
             let final_path = self.dir.join(&name);
             let tmp = self.dir.join(format!(".{name}.tmp"));
-            let enc = Encoder::open(&tmp, &self.format, self.level)
-                .map_err(|e| with_path(e, &tmp))?;
+            let enc =
+                Encoder::open(&tmp, &self.format, self.level).map_err(|e| with_path(e, &tmp))?;
             self.current = Some((enc, tmp, final_path, 0));
         }
         let (enc, tmp, _, size) = self.current.as_mut().expect("a part is open");
@@ -174,7 +174,10 @@ fn with_path(e: io::Error, path: &Path) -> io::Error {
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
     {
         let mut f = File::create(&tmp).map_err(|e| with_path(e, &tmp))?;
@@ -226,8 +229,8 @@ mod tests {
         assert!(!dir.path().join("part-00000.jsonl.zst").exists());
         assert!(dir.path().join(".part-00000.jsonl.zst.tmp").exists());
         w.finish().unwrap();
-        let back = zstd::decode_all(File::open(dir.path().join("part-00000.jsonl.zst")).unwrap())
-            .unwrap();
+        let back =
+            zstd::decode_all(File::open(dir.path().join("part-00000.jsonl.zst")).unwrap()).unwrap();
         assert_eq!(back, b"{\"a\":1}\n");
     }
 
