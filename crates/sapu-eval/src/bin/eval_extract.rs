@@ -3,7 +3,7 @@
 //! (with/without snippets, title/author/date accuracy), and single-thread speed over both.
 //!
 //! `cargo run --release -p sapu-eval --bin eval_extract [-- --favor balanced|precision|recall]
-//! [--dump DIR] [--speed-runs N]`
+//! [--dump DIR] [--speed-runs N] [--speed-only]`
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -42,15 +42,25 @@ fn main() -> Result<()> {
         sh.pages.len() + tr.len()
     );
 
+    if !args.iter().any(|a| a == "--speed-only") {
+        quality(&sh, &tr, &favors, dump.as_deref())?;
+    }
+    if runs > 0 {
+        speed(&sh, &tr, runs);
+    }
+    Ok(())
+}
+
+fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Path>) -> Result<()> {
     println!("\n## ScrapingHub article-extraction benchmark (181 pages)\n");
     println!(
         "{:<28} {:>9} {:>9} {:>9} {:>9}",
         "system", "F1", "precision", "recall", "accuracy"
     );
     let mut rows = Vec::new();
-    for favor in &favors {
+    for favor in favors {
         let outs = run_all(&sh.pages, *favor);
-        if let (Some(dir), Favor::Balanced) = (&dump, favor) {
+        if let (Some(dir), Favor::Balanced) = (dump, favor) {
             std::fs::create_dir_all(dir)?;
             for ((id, _), out) in sh.pages.iter().zip(&outs) {
                 std::fs::write(dir.join(format!("{id}.txt")), &out.text)?;
@@ -87,11 +97,16 @@ fn main() -> Result<()> {
         "{:<20} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
         "system", "F1", "precision", "recall", "title", "author", "date"
     );
-    for favor in &favors {
+    for favor in favors {
         let pages: Vec<(String, String)> =
             tr.iter().map(|r| (r.id.clone(), r.html.clone())).collect();
         let outs = run_all(&pages, *favor);
-        let s = snippet_scores(&tr, &outs);
+        if let (Some(dir), Favor::Balanced) = (dump, favor) {
+            for (r, out) in tr.iter().zip(&outs) {
+                std::fs::write(dir.join(format!("{}.txt", r.id)), &out.text)?;
+            }
+        }
+        let s = snippet_scores(tr, &outs);
         println!(
             "{:<20} {:>9.3} {:>9.3} {:>9.3} {:>7.3} {:>7.3} {:>7.3}",
             format!("sapu ({favor:?})").to_lowercase(),
@@ -104,6 +119,10 @@ fn main() -> Result<()> {
         );
     }
 
+    Ok(())
+}
+
+fn speed(sh: &ScrapingHub, tr: &[TrafRow], runs: usize) {
     println!("\n## speed, one thread, extraction from decoded HTML ({runs} runs, best)\n");
     let all: Vec<&str> = sh
         .pages
@@ -131,7 +150,6 @@ fn main() -> Result<()> {
         all.len() as f64 / best,
         bytes as f64 / 1e6 / best
     );
-    Ok(())
 }
 
 fn run_all(pages: &[(String, String)], favor: Favor) -> Vec<Extracted> {

@@ -84,6 +84,9 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     m.flags[i as usize] |= DROPPED;
                     continue;
                 }
+                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside) {
+                    m.flags[i as usize] |= CHROME;
+                }
                 match class_verdict(node) {
                     Verdict::Chrome if i != body && !is_landmark(*tag) => {
                         m.flags[i as usize] |= CHROME
@@ -256,7 +259,11 @@ fn write_text(dom: &Dom, container: u32, p: &Params, m: &Measures) -> String {
         let (owner, pre) = match &node.data {
             Data::Text(t) => {
                 if keep(owner) {
-                    out.text(t, pre);
+                    let level = match dom.node(owner).tag() {
+                        Some(Tag::H(l)) => l,
+                        _ => 0,
+                    };
+                    out.text(t, pre, level);
                 }
                 continue;
             }
@@ -286,6 +293,10 @@ struct Writer {
     out: String,
     pending: u8,
     space: bool,
+    /// The last paragraph written is a heading of this level, starting at this byte: it is
+    /// taken back if nothing but a heading of the same or a higher rank, or the end, follows
+    /// (the title of a related-links box whose links were dropped).
+    heading: Option<(u8, usize)>,
 }
 
 impl Writer {
@@ -297,12 +308,26 @@ impl Writer {
         self.space = true;
     }
 
-    fn text(&mut self, t: &str, pre: bool) {
+    fn text(&mut self, t: &str, pre: bool, level: u8) {
         if !pre && t.chars().all(char::is_whitespace) {
             if !t.is_empty() {
                 self.space = true;
             }
             return;
+        }
+        let new_paragraph = self.pending > 0 || self.out.is_empty();
+        if new_paragraph {
+            if let Some((prev, start)) = self.heading {
+                if level > 0 && level <= prev {
+                    self.out.truncate(start);
+                }
+            }
+            self.heading = None;
+            if level > 0 {
+                self.heading = Some((level, self.out.len()));
+            }
+        } else if level == 0 {
+            self.heading = None;
         }
         if !self.out.is_empty() {
             if self.pending > 0 {
@@ -331,7 +356,10 @@ impl Writer {
         }
     }
 
-    fn finish(self) -> String {
+    fn finish(mut self) -> String {
+        if let Some((_, start)) = self.heading {
+            self.out.truncate(start);
+        }
         let mut text = String::with_capacity(self.out.len());
         let mut blank = 0;
         for line in self.out.split('\n') {
@@ -366,9 +394,7 @@ fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
             | Tag::Meta
             | Tag::Link
             | Tag::Nav
-            | Tag::Aside
-            | Tag::Footer
-            | Tag::Header
+            | Tag::Figcaption
     ) {
         return true;
     }

@@ -33,6 +33,8 @@ const CHROME: &[&str] = &[
     "breadcrumb",
     "breadcrumbs",
     "byline",
+    "caption",
+    "credit",
     "comment",
     "comments",
     "commentlist",
@@ -47,8 +49,6 @@ const CHROME: &[&str] = &[
     "footer",
     "gdpr",
     "header",
-    "hidden",
-    "hide",
     "jump",
     "login",
     "masthead",
@@ -96,8 +96,6 @@ const CHROME: &[&str] = &[
     "tweet",
     "twitter",
     "facebook",
-    "widget",
-    "widgets",
 ];
 
 /// Words naming the content container.

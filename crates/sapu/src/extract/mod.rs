@@ -30,6 +30,7 @@ mod content;
 mod dom;
 mod lexicon;
 mod metadata;
+mod prescan;
 mod tags;
 
 use serde::{Deserialize, Serialize};
@@ -114,7 +115,7 @@ fn params(favor: Favor) -> content::Params {
         max_link_density: 0.5,
         min_block_chars: 40,
         chrome_max_share: 0.5,
-        marker_min_share: 0.5,
+        marker_min_share: 0.3,
     };
     match favor {
         Favor::Balanced => balanced,

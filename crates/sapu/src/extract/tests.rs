@@ -295,3 +295,24 @@ fn favor_recall_keeps_more_than_precision() {
         "Main paragraph with plenty of words to be the content here.\n\nRelated: one link and another link here."
     );
 }
+
+#[test]
+fn drops_heading_left_alone_by_a_dropped_link_box() {
+    let page = "<body><article><h2>Title</h2><p>Body paragraph with enough words to be the article text.</p>\
+        <h3>Related posts</h3><ul><li><a href=/1>First other post</a></li>\
+        <li><a href=/2>Second other post</a></li></ul></article></body>";
+    assert_eq!(
+        extract(page).text,
+        "Title\n\nBody paragraph with enough words to be the article text."
+    );
+}
+
+#[test]
+fn keeps_article_inside_an_aside_when_it_holds_most_text() {
+    let page = "<body><nav><a href=/>Home</a></nav><aside><p>The only real paragraph of this page \
+        sits inside an aside element, oddly enough.</p></aside></body>";
+    assert_eq!(
+        extract(page).text,
+        "The only real paragraph of this page sits inside an aside element, oddly enough."
+    );
+}
