@@ -3,7 +3,7 @@
 //! (with/without snippets, title/author/date accuracy), and single-thread speed over both.
 //!
 //! `cargo run --release -p sapu-eval --bin eval_extract [-- --favor balanced|precision|recall]
-//! [--dump DIR] [--speed-runs N] [--speed-only]`
+//! [--dump DIR] [--speed-runs N] [--speed-only] [--baseline FILE]...`
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -33,7 +33,16 @@ fn main() -> Result<()> {
     let runs: usize = flag("--speed-runs").map_or(Ok(3), |s| s.parse())?;
     let data = sapu_eval::data_dir()?.join("extraction");
 
-    let sh = load_scrapinghub(&data.join("scrapinghub-aeb"))?;
+    let mut sh = load_scrapinghub(&data.join("scrapinghub-aeb"))?;
+    // Outputs of peers run here (bench/peers/extract_peers.py), in the baseline format.
+    for (i, a) in args.iter().enumerate() {
+        if a == "--baseline" {
+            let path = PathBuf::from(args.get(i + 1).context("--baseline needs a file")?);
+            let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("?");
+            let preds = baseline_preds(&path)?;
+            sh.baselines.push((format!("{name} (run here)"), preds));
+        }
+    }
     let tr = load_trafilatura(&data.join("trafilatura-eval"))?;
     println!(
         "pages: scrapinghub {} + trafilatura-eval {} = {}",
@@ -199,18 +208,13 @@ fn load_scrapinghub(dir: &Path) -> Result<ScrapingHub> {
         .collect();
     files.sort();
     for f in files {
-        let v: Value = serde_json::from_slice(&read_gz(&f)?)?;
+        let preds = baseline_preds(&f)?;
         let name = f
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("?")
             .trim_end_matches(".json.gz")
             .to_string();
-        let out = v.get("output").unwrap_or(&v);
-        let preds = out
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), body(v))).collect())
-            .unwrap_or_default();
         baselines.push((name, preds));
     }
     Ok(ScrapingHub {
@@ -218,6 +222,23 @@ fn load_scrapinghub(dir: &Path) -> Result<ScrapingHub> {
         pages,
         baselines,
     })
+}
+
+/// `{"output": {id: {"articleBody": text}}}` (or the inner map alone), plain or gzip.
+fn baseline_preds(path: &Path) -> Result<HashMap<String, String>> {
+    let v: Value = serde_json::from_slice(&read_gz(path)?)?;
+    let out = v.get("output").unwrap_or(&v);
+    Ok(out
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    let text = v["articleBody"].as_str().unwrap_or("").to_string();
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 #[derive(Debug, Clone, Copy)]
