@@ -113,6 +113,15 @@ fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Pat
         if let (Some(dir), Favor::Balanced) = (dump, favor) {
             for (r, out) in tr.iter().zip(&outs) {
                 std::fs::write(dir.join(format!("{}.txt", r.id)), &out.text)?;
+                let m = &out.meta;
+                let line = |v: &Option<String>| v.clone().unwrap_or_default();
+                let meta = format!(
+                    "{}\n{}\n{}\n",
+                    line(&m.title),
+                    line(&m.author),
+                    line(&m.date)
+                );
+                std::fs::write(dir.join(format!("{}.meta", r.id)), meta)?;
             }
         }
         let s = snippet_scores(tr, &outs);

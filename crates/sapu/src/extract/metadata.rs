@@ -83,10 +83,13 @@ fn merge(f: Found, url: Option<&str>) -> PageMeta {
         doc,
         html_title,
     } = f;
-    let html_title = html_title.map(|t| strip_site_suffix(&t));
     PageMeta {
-        title: ld.title.or(meta.title).or(doc.title).or(html_title),
-        author: ld.author.or(meta.author).or(doc.author),
+        title: choose_title(ld.title.or(meta.title).or(html_title), doc.title),
+        author: ld
+            .author
+            .or(meta.author)
+            .or(doc.author)
+            .map(|a| strip_byline(&a)),
         date: ld
             .date
             .or(meta.date)
@@ -276,6 +279,39 @@ fn date_in_url(url: &str) -> Option<String> {
     })
 }
 
+/// The declared title, or the page's first `<h1>` when the declared one contains it (a site
+/// name around it), or the declared title without a `| Site` part.
+fn choose_title(declared: Option<String>, h1: Option<String>) -> Option<String> {
+    match (declared, h1) {
+        (Some(d), Some(h))
+            if h.chars().count() >= 4 && d.to_lowercase().contains(&h.to_lowercase()) =>
+        {
+            Some(h)
+        }
+        (Some(d), _) => Some(strip_site_suffix(&d)),
+        (None, h) => h,
+    }
+}
+
+/// `View all posts by Ann Lee` -> `Ann Lee`: the part after the last ` by ` / ` von `.
+fn strip_byline(author: &str) -> String {
+    let lower = author.to_lowercase();
+    for marker in [" by ", " von "] {
+        if let Some(at) = lower.rfind(marker) {
+            let rest = author.get(at + marker.len()..).unwrap_or(author).trim();
+            if !rest.is_empty() {
+                return rest.to_string();
+            }
+        }
+    }
+    for prefix in ["By ", "by ", "Von ", "von "] {
+        if let Some(rest) = author.strip_prefix(prefix) {
+            return rest.trim().to_string();
+        }
+    }
+    author.to_string()
+}
+
 /// `Article title | Site` -> `Article title` (the longest part when a separator splits it).
 fn strip_site_suffix(title: &str) -> String {
     for sep in [" | ", " - ", " – ", " — ", " :: ", " » "] {
@@ -306,6 +342,28 @@ mod tests {
             date_in_url("https://x.org/blog/2019/08/02/title/").as_deref(),
             Some("2019-08-02")
         );
+    }
+
+    #[test]
+    fn prefers_h1_inside_declared_title_and_strips_bylines() {
+        let t = |d: Option<&str>, h: Option<&str>| {
+            choose_title(d.map(String::from), h.map(String::from))
+        };
+        assert_eq!(
+            t(Some("Villa Galaxy - Ferienvilla"), Some("Villa Galaxy")).as_deref(),
+            Some("Villa Galaxy")
+        );
+        assert_eq!(
+            t(Some("Lexikon - M wie Mähnenlöwe"), Some("Menu")).as_deref(),
+            Some("M wie Mähnenlöwe")
+        );
+        assert_eq!(t(None, Some("Only h1")).as_deref(), Some("Only h1"));
+        assert_eq!(
+            strip_byline("View all posts by Daniel Lemire"),
+            "Daniel Lemire"
+        );
+        assert_eq!(strip_byline("Von Erika Muster"), "Erika Muster");
+        assert_eq!(strip_byline("Ann Lee"), "Ann Lee");
     }
 
     #[test]
