@@ -48,9 +48,12 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             Tag::Meta => read_meta(node, &mut f.meta),
             Tag::Title if f.html_title.is_none() => f.html_title = Some(dom.text_of(i, 1000)),
             Tag::H(1) if f.doc.title.is_none() => set(&mut f.doc.title, Some(dom.text_of(i, 1000))),
-            Tag::Time if f.doc.date.is_none() => {
-                set(&mut f.doc.date, node.attr("datetime").and_then(iso_date))
-            }
+            Tag::Time if f.doc.date.is_none() => set(
+                &mut f.doc.date,
+                node.attr("datetime")
+                    .and_then(iso_date)
+                    .or_else(|| any_date(&dom.text_of(i, 100))),
+            ),
             Tag::Script
                 if node
                     .attr("type")
@@ -67,6 +70,9 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
         }
         if f.doc.author.is_none() && is_author_link(node) {
             set(&mut f.doc.author, Some(dom.text_of(i, 200)));
+        }
+        if f.doc.date.is_none() && is_date_class(node) {
+            set(&mut f.doc.date, any_date(&dom.text_of(i, 100)));
         }
         if f.doc.date.is_none() && node.attr("itemprop") == Some("datePublished") {
             let v = node.attr("content").or(node.attr("datetime"));
@@ -258,6 +264,36 @@ pub(crate) fn iso_date(s: &str) -> Option<String> {
     None
 }
 
+/// The first `YYYY-MM-DD` or `DD.MM.YYYY` date in a short text.
+fn any_date(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    for i in 0..b.len().saturating_sub(9) {
+        if i > 0 && b[i - 1].is_ascii_digit() {
+            continue;
+        }
+        if let Some(d) = std::str::from_utf8(&b[i..i + 10]).ok().and_then(iso_date) {
+            return Some(d);
+        }
+        let w = &b[i..i + 10];
+        let digits = |r: std::ops::Range<usize>| w[r].iter().all(u8::is_ascii_digit);
+        if digits(0..2) && w[2] == b'.' && digits(3..5) && w[5] == b'.' && digits(6..10) {
+            let (d, m, y) = (num(&w[0..2]), num(&w[3..5]), num(&w[6..10]));
+            if (1990..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
+                return Some(format!("{y:04}-{m:02}-{d:02}"));
+            }
+        }
+    }
+    None
+}
+
+/// An element whose class names a publication date.
+fn is_date_class(node: &super::dom::Node) -> bool {
+    node.attr("class").is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        c.len() < 200 && (c.contains("date") || c.contains("published"))
+    })
+}
+
 fn num(b: &[u8]) -> u32 {
     b.iter().fold(0, |n, d| n * 10 + (d - b'0') as u32)
 }
@@ -364,6 +400,19 @@ mod tests {
         );
         assert_eq!(strip_byline("Von Erika Muster"), "Erika Muster");
         assert_eq!(strip_byline("Ann Lee"), "Ann Lee");
+    }
+
+    #[test]
+    fn finds_dates_in_short_texts() {
+        assert_eq!(
+            any_date("Veröffentlicht am 23.10.2018, 14:00").as_deref(),
+            Some("2018-10-23")
+        );
+        assert_eq!(
+            any_date("Posted 2019-08-02 by x").as_deref(),
+            Some("2019-08-02")
+        );
+        assert_eq!(any_date("123.10.2018 and 32.01.2019"), None);
     }
 
     #[test]
