@@ -13,6 +13,7 @@ pub mod clean;
 pub mod config;
 pub mod dedup;
 pub mod doc;
+pub mod extract;
 pub mod filter;
 pub mod langid;
 pub mod pipeline;

@@ -464,6 +464,7 @@ fn record_size(record: &Record) -> usize {
         Record::Doc(d) => d.text.len(),
         Record::Pending(l) => l.len(),
         Record::Bad { .. } => 64,
+        Record::Skipped { .. } => 0,
     }
 }
 
@@ -565,6 +566,7 @@ struct ChunkOut {
     spill_bytes: Vec<u8>,
     stage_counts: BTreeMap<usize, StageTally>,
     read_removed: Vec<InputIssue>,
+    read_skipped: BTreeMap<&'static str, u64>,
     bytes_in: u64,
 }
 
@@ -600,6 +602,9 @@ fn process_batch(batch: Vec<Item>, ctx: &mut PhaseCtx) -> Result<(), Error> {
         summary.bytes_in += out.bytes_in;
         for (stage, tally) in out.stage_counts {
             summary.stages[stage].add(tally);
+        }
+        for (code, n) in out.read_skipped {
+            *summary.skipped_records.entry(code.to_string()).or_insert(0) += n;
         }
         for issue in out.read_removed {
             summary.count_read_removal(&issue.code);
@@ -663,6 +668,10 @@ fn process_chunk(
                     quarantined: None,
                 } => {
                     out.fates.push(Fate::Issue(issue));
+                    continue;
+                }
+                Record::Skipped { code } => {
+                    *out.read_skipped.entry(code).or_insert(0) += 1;
                     continue;
                 }
                 Record::Pending(_) => unreachable!("resolve parses pending lines"),

@@ -42,6 +42,9 @@ pub struct Summary {
     pub removed_parts: u64,
     /// Files found in input directories but not read (unknown extension or hidden).
     pub skipped_files: u64,
+    /// Archive records read but not made documents (WARC requests, non-HTML responses, ...),
+    /// by code: not errors, and not part of `input_docs`.
+    pub skipped_records: BTreeMap<String, u64>,
     /// Input problems by code (bad lines, truncated archives, unreadable files).
     pub input_issue_counts: BTreeMap<String, u64>,
     /// The input problems, one by one (the first 1000).
@@ -118,6 +121,7 @@ impl Summary {
             kept_parts: 0,
             removed_parts: 0,
             skipped_files: 0,
+            skipped_records: BTreeMap::new(),
             input_issue_counts: BTreeMap::new(),
             input_issues: Vec::new(),
             resumed: false,

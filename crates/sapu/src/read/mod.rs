@@ -1,10 +1,12 @@
 //! Readers: input files (JSONL, JSON arrays, plain text, HTML; gzip or zstd) into documents,
 //! with every unreadable part named by file and line and quarantined, never a crash.
 
+mod charset;
 mod compress;
 mod json;
 mod lines;
 mod text;
+mod warc;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::InputConfig;
 use crate::doc::Document;
 
+pub use charset::decode_html;
 pub use compress::Compression;
 pub use json::PendingLine;
 
@@ -79,6 +82,12 @@ pub enum Record {
     },
     /// A JSON line not parsed yet; `resolve` turns it into `Doc` or `Bad`.
     Pending(PendingLine),
+    /// A record read and deliberately not turned into a document (a WARC request, a non-HTML
+    /// response): not an error, counted in the summary's `skipped_records` by code.
+    Skipped {
+        /// `request_record`, `non_html_response`, `revisit_record`, `metadata_record`, ...
+        code: &'static str,
+    },
 }
 
 impl Record {
@@ -100,6 +109,8 @@ pub enum Format {
     Text,
     /// One HTML page per file; `metadata.content_type = "text/html"` so `extract` handles it.
     Html,
+    /// WARC or WET archive: HTML responses and text conversions become documents.
+    Warc,
 }
 
 impl Format {
@@ -112,6 +123,7 @@ impl Format {
             "jsonl" | "ndjson" | "json" => Format::Json,
             "txt" | "text" => Format::Text,
             "html" | "htm" | "xhtml" => Format::Html,
+            "warc" | "wet" => Format::Warc,
             _ => return None,
         };
         Some((format, compression))
@@ -206,7 +218,7 @@ pub fn read_file(
             None => {
                 sink(issue(
                     "unsupported_format",
-                    "unknown file type; expected .jsonl, .json, .txt or .html (optionally .gz or .zst)"
+                    "unknown file type; expected .jsonl, .json, .txt, .html or .warc (optionally .gz or .zst)"
                         .into(),
                 ));
                 return;
@@ -247,6 +259,7 @@ pub fn read_file(
         Format::Json => json::read(&source, &mut reader, sink),
         Format::Text => text::read(&source, &mut reader, None, sink),
         Format::Html => text::read(&source, &mut reader, Some("text/html"), sink),
+        Format::Warc => warc::read(&source, &mut reader, sink),
     }
 }
 
@@ -338,3 +351,5 @@ impl Read for CountingReader {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warc_tests;

@@ -21,6 +21,7 @@ fn codes(records: &[Record]) -> Vec<String> {
                 if quarantined.is_some() { "+q" } else { "" }
             ),
             Record::Pending(_) => "pending".into(),
+            Record::Skipped { code } => format!("skipped:{code}"),
         })
         .collect()
 }

@@ -28,11 +28,15 @@ pub(super) fn read(
         ));
         return;
     }
+    let mut charset = None;
     let text = match (String::from_utf8(bytes), content_type) {
         (Ok(t), _) => t,
-        // HTML declares its own charset; decoding is the extract stage's job, so keep the
-        // bytes readable and let it see the replacement characters.
-        (Err(e), Some(_)) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        // HTML declares its own charset (`<meta>`), or is detected.
+        (Err(e), Some(_)) => {
+            let (text, used) = super::decode_html(e.as_bytes(), None);
+            charset = Some(used);
+            text
+        }
         (Err(e), None) => {
             let at = e.utf8_error().valid_up_to();
             sink(source.bad(
@@ -48,6 +52,9 @@ pub(super) fn read(
     let mut doc = Document::new(source.path.to_string(), text);
     if let Some(ct) = content_type {
         doc.metadata.insert("content_type".into(), ct.into());
+    }
+    if let Some(cs) = charset {
+        doc.metadata.insert("charset".into(), cs.into());
     }
     sink(Record::Doc(doc));
 }

@@ -37,6 +37,7 @@ const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
 
 /// Every stage, in pipeline order. `true` marks the stages of the default recipe.
 pub static REGISTRY: &[StageEntry] = &[
+    entry::<crate::extract::ExtractConfig>(true),
     entry::<crate::clean::CleanConfig>(true),
     entry::<crate::langid::LangidConfig>(true),
     entry::<crate::filter::gopher_repetition::GopherRepetitionConfig>(true),

@@ -1,0 +1,449 @@
+//! Main-content selection: which blocks of the page are the article, written out as text.
+//!
+//! Our scoring, in four passes over the arena (explicit stacks, no recursion):
+//! 1. walk the body, dropping elements that are never content (scripts, navigation, asides,
+//!    headers and footers, hidden elements, ARIA landmarks of page chrome) and measuring the
+//!    text under every node;
+//! 2. drop elements whose class or id names page chrome (comments, share widgets, cookie
+//!    banners, ads, sidebars, ...) unless they hold most of the page's text;
+//! 3. measure every block (the nearest block-level element owning a run of text): its letters,
+//!    the share of them inside links; a block long enough and not mostly links is *good*, and
+//!    good text is summed up the tree;
+//! 4. the container is a marked article (`itemprop=articleBody`, `<article>`, `<main>`,
+//!    content-like class names) holding most good text, else the body, narrowed to the child
+//!    holding nearly all of it while one does; its blocks that are not mostly links are written
+//!    out, paragraphs separated by a blank line, list items and table rows by a newline.
+
+use super::dom::{push_collapsed, Data, Dom, NONE};
+use super::lexicon::{class_verdict, Verdict};
+use super::tags::Tag;
+
+/// Thresholds one `favor` setting stands for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    /// Narrow the container to a child holding at least this share of its good text.
+    pub(crate) descend_share: f32,
+    /// A block with a larger share of link text is dropped from the output.
+    pub(crate) max_link_density: f32,
+    /// A block needs at least this many non-space characters to count as good text.
+    pub(crate) min_block_chars: u32,
+    /// A chrome-named element is dropped only when it holds at most this share of the text.
+    pub(crate) chrome_max_share: f32,
+    /// A marked article is used when it holds at least this share of the good text.
+    pub(crate) marker_min_share: f32,
+}
+
+const DROPPED: u8 = 1;
+const CHROME: u8 = 2;
+const MARKER: u8 = 4;
+const STRONG_MARKER: u8 = 8;
+const PROTECTED: u8 = 16;
+
+/// Per-node measurements, indexed by node.
+struct Measures {
+    flags: Vec<u8>,
+    /// Non-space characters in the subtree (pass 1), then owned by the block (pass 3).
+    text: Vec<u32>,
+    link: Vec<u32>,
+    good: Vec<u32>,
+}
+
+/// The main text of a parsed page, empty when there is none.
+pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
+    let n = dom.nodes.len();
+    let mut m = Measures {
+        flags: vec![0; n],
+        text: vec![0; n],
+        link: vec![0; n],
+        good: vec![0; n],
+    };
+    let body = dom.body();
+    let order = walk_and_mark(dom, body, &mut m);
+    drop_chrome(dom, body, &order, p, &mut m);
+    let order = measure_blocks(dom, body, &mut m);
+    rate_blocks(dom, &order, p, &mut m);
+    let container = choose_container(dom, body, &order, p, &m);
+    write_text(dom, container, p, &m)
+}
+
+/// Pass 1: preorder of the body without never-content elements; subtree text sizes; chrome and
+/// marker flags.
+fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
+    let mut order = Vec::new();
+    let mut stack = vec![body];
+    while let Some(i) = stack.pop() {
+        let node = dom.node(i);
+        match &node.data {
+            Data::Text(t) => {
+                m.text[i as usize] = letters(t);
+                order.push(i);
+                continue;
+            }
+            Data::Element { tag, .. } => {
+                if i != body && never_content(*tag, node) {
+                    m.flags[i as usize] |= DROPPED;
+                    continue;
+                }
+                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside) {
+                    m.flags[i as usize] |= CHROME;
+                }
+                match class_verdict(node) {
+                    Verdict::Chrome if i != body && !is_landmark(*tag) => {
+                        m.flags[i as usize] |= CHROME
+                    }
+                    Verdict::Content => m.flags[i as usize] |= MARKER,
+                    _ => {}
+                }
+                if matches!(tag, Tag::Article | Tag::Main) || node.attr("role") == Some("main") {
+                    m.flags[i as usize] |= MARKER;
+                }
+                if node
+                    .attr("itemprop")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("articlebody"))
+                {
+                    m.flags[i as usize] |= MARKER | STRONG_MARKER;
+                }
+            }
+            Data::Document(_) => {}
+            Data::Other => continue,
+        }
+        order.push(i);
+        let first = stack.len();
+        stack.extend(dom.children(i));
+        stack[first..].reverse();
+    }
+    for &i in order.iter().rev() {
+        let parent = dom.node(i).parent;
+        if i != body && parent != NONE {
+            m.text[parent as usize] += m.text[i as usize];
+            if m.flags[i as usize] & (STRONG_MARKER | PROTECTED) != 0 {
+                m.flags[parent as usize] |= PROTECTED;
+            }
+        }
+    }
+    order
+}
+
+/// Pass 2: drop chrome-named elements that do not hold the article.
+fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &mut Measures) {
+    let total = m.text[body as usize] as f32;
+    for &i in order {
+        let f = m.flags[i as usize];
+        if f & CHROME == 0 || f & (PROTECTED | STRONG_MARKER) != 0 {
+            continue;
+        }
+        let parent = dom.node(i).parent;
+        if parent != NONE && m.flags[parent as usize] & DROPPED != 0 {
+            m.flags[i as usize] |= DROPPED;
+            continue;
+        }
+        if m.text[i as usize] as f32 <= p.chrome_max_share * total {
+            m.flags[i as usize] |= DROPPED;
+        }
+    }
+}
+
+/// Pass 3: text and link characters owned by each block, over the kept tree.
+fn measure_blocks(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
+    m.text.iter_mut().for_each(|t| *t = 0);
+    let mut order = Vec::new();
+    // (node, owning block, inside a link)
+    let mut stack = vec![(body, body, false)];
+    while let Some((i, owner, in_link)) = stack.pop() {
+        if m.flags[i as usize] & DROPPED != 0 {
+            continue;
+        }
+        let node = dom.node(i);
+        let (owner, in_link) = match &node.data {
+            Data::Text(t) => {
+                let c = letters(t);
+                m.text[owner as usize] += c;
+                if in_link {
+                    m.link[owner as usize] += c;
+                }
+                continue;
+            }
+            Data::Element { tag, .. } if tag.is_inline() => (owner, in_link || *tag == Tag::A),
+            Data::Element { .. } => (i, in_link),
+            _ => continue,
+        };
+        order.push(i);
+        let first = stack.len();
+        stack.extend(dom.children(i).map(|c| (c, owner, in_link)));
+        stack[first..].reverse();
+    }
+    order
+}
+
+/// Good text per block, summed up the tree.
+fn rate_blocks(dom: &Dom, order: &[u32], p: &Params, m: &mut Measures) {
+    for &i in order {
+        let (t, l) = (m.text[i as usize], m.link[i as usize]);
+        if t >= p.min_block_chars && (l as f32) <= 0.33 * t as f32 {
+            m.good[i as usize] = t - l;
+        }
+    }
+    for &i in order.iter().rev().take(order.len().saturating_sub(1)) {
+        let parent = dom.node(i).parent;
+        if parent != NONE {
+            m.good[parent as usize] += m.good[i as usize];
+        }
+    }
+}
+
+/// Pass 4a: the element whose blocks are written out.
+fn choose_container(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &Measures) -> u32 {
+    let total = m.good[body as usize] as f32;
+    if total == 0.0 {
+        return body;
+    }
+    let mut start = body;
+    let mut best = 0u32;
+    for &i in order {
+        let f = m.flags[i as usize];
+        if f & MARKER == 0 || i == body {
+            continue;
+        }
+        let need = if f & STRONG_MARKER != 0 {
+            p.marker_min_share * 0.6
+        } else {
+            p.marker_min_share
+        };
+        let g = m.good[i as usize];
+        if g as f32 >= need * total && g > best {
+            best = g;
+            start = i;
+        }
+    }
+    let mut node = start;
+    loop {
+        let here = m.good[node as usize] as f32;
+        // Only into wrappers: a paragraph, list or table is where narrowing stops.
+        let next = dom
+            .children(node)
+            .filter(|&c| m.flags[c as usize] & DROPPED == 0)
+            .max_by_key(|&c| m.good[c as usize])
+            .filter(|&c| is_wrapper(dom.node(c).tag()));
+        match next {
+            Some(c)
+                if m.good[c as usize] > 0
+                    && m.good[c as usize] as f32 >= p.descend_share * here =>
+            {
+                node = c
+            }
+            _ => return node,
+        }
+    }
+}
+
+/// Pass 4b: the container's kept blocks as lines.
+fn write_text(dom: &Dom, container: u32, p: &Params, m: &Measures) -> String {
+    let mut out = Writer::default();
+    let keep = |block: u32| {
+        let (t, l) = (m.text[block as usize], m.link[block as usize]);
+        t > 0 && l as f32 <= p.max_link_density * t as f32
+    };
+    // (node, owning block, inside <pre>, leaving): a leaving entry closes an element.
+    let mut stack = vec![(container, container, false, false)];
+    while let Some((i, owner, pre, leaving)) = stack.pop() {
+        let node = dom.node(i);
+        if leaving {
+            if let Some(tag) = node.tag() {
+                out.request(tag.breaks());
+            }
+            continue;
+        }
+        if m.flags[i as usize] & DROPPED != 0 {
+            continue;
+        }
+        let (owner, pre) = match &node.data {
+            Data::Text(t) => {
+                if keep(owner) {
+                    let level = match dom.node(owner).tag() {
+                        Some(Tag::H(l)) => l,
+                        _ => 0,
+                    };
+                    out.text(t, pre, level);
+                }
+                continue;
+            }
+            Data::Element { tag, .. } => {
+                match tag {
+                    Tag::Br => out.request(1),
+                    Tag::Cell => out.space(),
+                    _ => out.request(tag.breaks()),
+                }
+                let owner = if tag.is_inline() { owner } else { i };
+                (owner, pre || *tag == Tag::Pre)
+            }
+            Data::Document(_) => (owner, pre),
+            Data::Other => continue,
+        };
+        stack.push((i, owner, pre, true));
+        let first = stack.len();
+        stack.extend(dom.children(i).map(|c| (c, owner, pre, false)));
+        stack[first..].reverse();
+    }
+    out.finish()
+}
+
+/// Builds the output text: collapsed spaces, requested line breaks, no blank line runs.
+#[derive(Default)]
+struct Writer {
+    out: String,
+    pending: u8,
+    space: bool,
+    /// The last paragraph written is a heading of this level, starting at this byte: it is
+    /// taken back if nothing but a heading of the same or a higher rank, or the end, follows
+    /// (the title of a related-links box whose links were dropped).
+    heading: Option<(u8, usize)>,
+}
+
+impl Writer {
+    fn request(&mut self, breaks: u8) {
+        self.pending = self.pending.max(breaks);
+    }
+
+    fn space(&mut self) {
+        self.space = true;
+    }
+
+    fn text(&mut self, t: &str, pre: bool, level: u8) {
+        if !pre && t.chars().all(char::is_whitespace) {
+            if !t.is_empty() {
+                self.space = true;
+            }
+            return;
+        }
+        let new_paragraph = self.pending > 0 || self.out.is_empty();
+        if new_paragraph {
+            if let Some((prev, start)) = self.heading {
+                if level > 0 && level <= prev {
+                    self.out.truncate(start);
+                }
+            }
+            self.heading = None;
+            if level > 0 {
+                self.heading = Some((level, self.out.len()));
+            }
+        } else if level == 0 {
+            self.heading = None;
+        }
+        if !self.out.is_empty() {
+            if self.pending > 0 {
+                while self.out.ends_with(' ') {
+                    self.out.pop();
+                }
+                for _ in 0..self.pending {
+                    self.out.push('\n');
+                }
+            } else if self.space && !self.out.ends_with([' ', '\n']) {
+                self.out.push(' ');
+            }
+        }
+        self.pending = 0;
+        self.space = false;
+        if pre {
+            self.out.push_str(t);
+        } else {
+            if t.starts_with(char::is_whitespace)
+                && !self.out.ends_with([' ', '\n'])
+                && !self.out.is_empty()
+            {
+                self.out.push(' ');
+            }
+            push_collapsed(&mut self.out, t);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        if let Some((_, start)) = self.heading {
+            self.out.truncate(start);
+        }
+        let mut text = String::with_capacity(self.out.len());
+        let mut blank = 0;
+        for line in self.out.split('\n') {
+            let line = line.trim_end();
+            if line.trim().is_empty() {
+                blank += 1;
+                continue;
+            }
+            if !text.is_empty() {
+                text.push_str(if blank > 0 { "\n\n" } else { "\n" });
+            }
+            text.push_str(line);
+            blank = 0;
+        }
+        text
+    }
+}
+
+/// Non-space characters.
+fn letters(t: &str) -> u32 {
+    t.chars().filter(|c| !c.is_whitespace()).count() as u32
+}
+
+/// Elements that are never main content, whatever their text.
+fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
+    if matches!(
+        tag,
+        Tag::Script
+            | Tag::Embed
+            | Tag::Head
+            | Tag::Title
+            | Tag::Meta
+            | Tag::Link
+            | Tag::Nav
+            | Tag::Figcaption
+    ) {
+        return true;
+    }
+    if node.attr("hidden").is_some()
+        || node
+            .attr("aria-hidden")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    if let Some(style) = node.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(400)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    matches!(
+        node.attr("role").map(str::to_ascii_lowercase).as_deref(),
+        Some(
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "complementary"
+                | "search"
+                | "menu"
+                | "menubar"
+                | "dialog"
+                | "alertdialog"
+                | "tooltip"
+        )
+    )
+}
+
+/// Elements the container may narrow to.
+fn is_wrapper(tag: Option<Tag>) -> bool {
+    matches!(
+        tag,
+        Some(
+            Tag::Div | Tag::Section | Tag::Article | Tag::Main | Tag::Form | Tag::Block | Tag::Body
+        )
+    )
+}
+
+/// Structural elements never dropped for their class name.
+fn is_landmark(tag: Tag) -> bool {
+    matches!(tag, Tag::Html | Tag::Body | Tag::Main | Tag::Article)
+}

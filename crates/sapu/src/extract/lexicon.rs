@@ -1,0 +1,186 @@
+//! Words in `class` and `id` attributes that name page chrome or the article container.
+//!
+//! Our own lists, written from the common vocabulary of CMS themes (WordPress, Drupal, news
+//! sites); a name is split into words at `-`, `_`, spaces and lower-to-upper case changes.
+
+use super::dom::Node;
+
+/// What an element's class and id say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Nothing either way.
+    Neutral,
+    /// Page chrome: navigation, comments, sharing, ads, cookie notices, ...
+    Chrome,
+    /// The article or post body.
+    Content,
+}
+
+/// Words naming chrome.
+const CHROME: &[&str] = &[
+    "ad",
+    "ads",
+    "adsense",
+    "adv",
+    "advert",
+    "adverts",
+    "advertisement",
+    "advertising",
+    "addthis",
+    "alert",
+    "banner",
+    "bio",
+    "breadcrumb",
+    "breadcrumbs",
+    "byline",
+    "caption",
+    "credit",
+    "comment",
+    "comments",
+    "commentlist",
+    "consent",
+    "cookie",
+    "cookies",
+    "cookiebanner",
+    "copyright",
+    "disqus",
+    "dropdown",
+    "foot",
+    "footer",
+    "gdpr",
+    "header",
+    "jump",
+    "login",
+    "masthead",
+    "menu",
+    "meta",
+    "modal",
+    "nav",
+    "navbar",
+    "navigation",
+    "newsletter",
+    "outbrain",
+    "pager",
+    "pagination",
+    "popular",
+    "popup",
+    "postmeta",
+    "print",
+    "promo",
+    "promotion",
+    "rail",
+    "recommended",
+    "related",
+    "respond",
+    "rss",
+    "share",
+    "sharedaddy",
+    "sharing",
+    "shoutbox",
+    "sidebar",
+    "signin",
+    "signup",
+    "skip",
+    "social",
+    "socials",
+    "sponsor",
+    "sponsored",
+    "subscribe",
+    "subscription",
+    "taboola",
+    "tagcloud",
+    "tags",
+    "toolbar",
+    "topbar",
+    "trending",
+    "tweet",
+    "twitter",
+    "facebook",
+];
+
+/// Words naming the content container.
+const CONTENT: &[&str] = &[
+    "article",
+    "articlebody",
+    "body",
+    "content",
+    "entry",
+    "main",
+    "post",
+    "story",
+    "text",
+    "blog",
+];
+
+/// Read an element's class and id.
+pub(crate) fn class_verdict(node: &Node) -> Verdict {
+    let mut content = false;
+    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+        // Huge attribute values are not class lists worth reading.
+        let value = &value[..floor_boundary(value, 512)];
+        let mut chrome = false;
+        each_word(value, |w| {
+            if CHROME.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                chrome = true;
+            } else if CONTENT.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                content = true;
+            }
+        });
+        if chrome {
+            return Verdict::Chrome;
+        }
+    }
+    if content {
+        Verdict::Content
+    } else {
+        Verdict::Neutral
+    }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Call `f` with every word of a class or id value.
+fn each_word(value: &str, mut f: impl FnMut(&str)) {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for i in 0..=bytes.len() {
+        let split_here = i == bytes.len()
+            || !bytes[i].is_ascii_alphanumeric()
+            || (i > start && bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
+        if split_here {
+            if i > start {
+                f(&value[start..i]);
+            }
+            start = if i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i
+            } else {
+                i + 1
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_class_names_into_words() {
+        let mut words = Vec::new();
+        each_word("post-comments entry_content shareButtons x", |w| {
+            words.push(w.to_string())
+        });
+        assert_eq!(
+            words,
+            ["post", "comments", "entry", "content", "share", "Buttons", "x"]
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! Extraction on small hand-written pages, the stage's reason codes, and hostile input.
+
+use super::*;
+use crate::doc::{Document, Outcome};
+use crate::stage::{BuildContext, DocStage, Stage, StageConfig, StageStats};
+
+fn extract(html: &str) -> Extracted {
+    extract_html(html, &ExtractOptions::default()).unwrap()
+}
+
+fn stage(config: ExtractConfig) -> Box<dyn DocStage> {
+    match config.build(&BuildContext::default()) {
+        Ok(Stage::Doc(s)) => s,
+        _ => panic!("extract builds as a document stage"),
+    }
+}
+
+fn html_doc(html: &str) -> Document {
+    let mut doc = Document::new("p1", html);
+    doc.metadata
+        .insert("content_type".into(), "text/html; charset=utf-8".into());
+    doc
+}
+
+const ARTICLE: &str = r##"<!doctype html>
+<html lang="de"><head><title>Ein Titel | Die Zeitung</title>
+<meta property="og:site_name" content="Die Zeitung">
+<meta name="author" content="Erika Muster">
+<meta property="article:published_time" content="2021-03-04T08:00:00+01:00">
+</head><body>
+<header><a href="/">Die Zeitung</a><nav><ul><li><a href="/a">Politik</a></li><li><a href="/b">Sport</a></li></ul></nav></header>
+<div class="cookie-banner">Wir verwenden Cookies, um Ihnen das beste Erlebnis zu bieten. Akzeptieren?</div>
+<main><article>
+<h1>Ein Titel</h1>
+<p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, und er endet mit einem Punkt.</p>
+<p>Der zweite Absatz enthält <a href="/x">einen Link</a> und weiteren Text, der ebenfalls zum Artikel gehört.</p>
+<h2>Zwischentitel</h2>
+<ul><li>Erster Punkt der Liste</li><li>Zweiter Punkt der Liste</li></ul>
+<div class="share-buttons"><a href="#">Teilen</a> <a href="#">Twittern</a></div>
+</article>
+<section id="comments"><h3>3 Kommentare</h3><p>Ein Leser schreibt einen langen Kommentar, der nicht zum Artikel gehört, obwohl er lang ist.</p></section>
+</main>
+<aside><p>Meistgelesen: eine lange Liste von anderen Artikeln, die hier nicht hingehören, und mehr.</p></aside>
+<footer><p>Impressum · Datenschutz · Kontakt</p></footer>
+</body></html>"##;
+
+#[test]
+fn keeps_article_drops_chrome_and_reads_metadata() {
+    let out = extract(ARTICLE);
+    assert_eq!(
+        out.text,
+        "Ein Titel\n\n\
+         Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, und er endet mit einem Punkt.\n\n\
+         Der zweite Absatz enthält einen Link und weiteren Text, der ebenfalls zum Artikel gehört.\n\n\
+         Zwischentitel\n\n\
+         Erster Punkt der Liste\n\
+         Zweiter Punkt der Liste"
+    );
+    assert_eq!(
+        out.meta,
+        PageMeta {
+            title: Some("Ein Titel".into()),
+            author: Some("Erika Muster".into()),
+            date: Some("2021-03-04".into()),
+            site_name: Some("Die Zeitung".into()),
+            lang_hint: Some("de".into()),
+        }
+    );
+}
+
+#[test]
+fn reads_json_ld_before_meta_tags() {
+    let page = r#"<html><head><meta property="og:title" content="OG title">
+<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Example Site"},
+{"@type":"NewsArticle","headline":"LD headline","author":[{"@type":"Person","name":"Ann Lee"},{"@type":"Person","name":"Bo Chen"}],
+"datePublished":"2020-01-27T10:00:00Z","inLanguage":"en-GB"}]}</script></head>
+<body><p>Some body text that is long enough to be the main content of this page.</p></body></html>"#;
+    let out = extract(page);
+    assert_eq!(
+        out.text,
+        "Some body text that is long enough to be the main content of this page."
+    );
+    assert_eq!(
+        out.meta,
+        PageMeta {
+            title: Some("LD headline".into()),
+            author: Some("Ann Lee; Bo Chen".into()),
+            date: Some("2020-01-27".into()),
+            site_name: Some("Example Site".into()),
+            lang_hint: Some("en-GB".into()),
+        }
+    );
+}
+
+#[test]
+fn keeps_pre_whitespace_and_table_rows_as_lines() {
+    let page = "<body><article><p>Code sample follows here, explained in this sentence.</p>\
+        <pre>fn main() {\n    run();\n}</pre>\
+        <table><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></table></article></body>";
+    assert_eq!(
+        extract(page).text,
+        "Code sample follows here, explained in this sentence.\n\nfn main() {\n    run();\n}\n\na 1\nb 2"
+    );
+}
+
+#[test]
+fn page_without_body_tag_still_yields_text() {
+    let out = extract("<title>T</title>Just some loose text without any tags around it at all.");
+    assert_eq!(
+        out.text,
+        "Just some loose text without any tags around it at all."
+    );
+    assert_eq!(out.meta.title.as_deref(), Some("T"));
+}
+
+#[test]
+fn hidden_elements_are_dropped() {
+    let page = "<body><p>Visible paragraph with enough words to count as the content.</p>\
+        <p style=\"display: none\">Hidden text that must not appear anywhere.</p>\
+        <div hidden>Also hidden.</div></body>";
+    assert_eq!(
+        extract(page).text,
+        "Visible paragraph with enough words to count as the content."
+    );
+}
+
+#[test]
+fn stage_replaces_text_and_writes_metadata() {
+    let s = stage(ExtractConfig::default());
+    let mut stats = StageStats::default();
+    let Outcome::Keep(doc) = s.process(html_doc(ARTICLE), &mut stats) else {
+        panic!("article page kept");
+    };
+    assert!(
+        doc.text.starts_with("Ein Titel\n\nDer erste Absatz"),
+        "{}",
+        doc.text
+    );
+    assert_eq!(doc.metadata["title"], "Ein Titel");
+    assert_eq!(doc.metadata["date"], "2021-03-04");
+    assert_eq!(doc.metadata["lang_hint"], "de");
+    assert_eq!(stats.0["html_bytes_in"], ARTICLE.len() as u64);
+}
+
+#[test]
+fn stage_keeps_crawl_date_and_writes_published_date() {
+    let s = stage(ExtractConfig::default());
+    let mut doc = html_doc(ARTICLE);
+    doc.metadata
+        .insert("date".into(), "2024-04-25T16:24:44Z".into());
+    let doc = s.process(doc, &mut StageStats::default()).into_document();
+    assert_eq!(doc.metadata["date"], "2024-04-25T16:24:44Z");
+    assert_eq!(doc.metadata["published_date"], "2021-03-04");
+}
+
+#[test]
+fn stage_passes_non_html_through_untouched() {
+    let s = stage(ExtractConfig::default());
+    let mut doc = Document::new("t", "<p>not parsed</p>");
+    doc.metadata
+        .insert("content_type".into(), "text/plain".into());
+    assert_eq!(
+        s.process(doc.clone(), &mut StageStats::default()),
+        Outcome::Keep(doc)
+    );
+    let plain = Document::new("u", "<b>no content type</b>");
+    assert_eq!(
+        s.process(plain.clone(), &mut StageStats::default()),
+        Outcome::Keep(plain)
+    );
+}
+
+#[test]
+fn removes_page_without_text_as_no_content() {
+    let s = stage(ExtractConfig::default());
+    let out = s.process(
+        html_doc("<html><body><nav><a href=/>Home</a></nav><script>x()</script></body></html>"),
+        &mut StageStats::default(),
+    );
+    assert_eq!(out.reason(), Some("no_content"));
+    assert_eq!(out.into_document().text, "");
+}
+
+/// `<div>` nested `n` deep around one paragraph.
+fn nested(n: usize) -> String {
+    format!(
+        "<html><body>{}<p>deep text</p>{}</body></html>",
+        "<div>".repeat(n),
+        "</div>".repeat(n)
+    )
+}
+
+#[test]
+fn removes_deeply_nested_page_as_too_complex() {
+    let s = stage(ExtractConfig::default());
+    let mut stats = StageStats::default();
+    let out = s.process(html_doc(&nested(100_000)), &mut stats);
+    assert_eq!(out.reason(), Some("too_complex"));
+    assert_eq!(stats.0.get("too_deep"), Some(&1));
+}
+
+#[test]
+fn depth_limit_boundary() {
+    let opts = |max_depth| ExtractOptions {
+        max_depth,
+        ..ExtractOptions::default()
+    };
+    // html 1, body 2, ten divs 3..=12, p 13, its text 14.
+    assert_eq!(
+        extract_html(&nested(10), &opts(14)).map(|e| e.text),
+        Ok("deep text".into())
+    );
+    assert_eq!(extract_html(&nested(10), &opts(13)), Err(Limit::Depth));
+}
+
+#[test]
+fn byte_and_node_limits() {
+    let page = "<p>a</p>".repeat(100);
+    let bytes = ExtractOptions {
+        max_bytes: page.len(),
+        ..ExtractOptions::default()
+    };
+    assert!(extract_html(&page, &bytes).is_ok());
+    let bytes = ExtractOptions {
+        max_bytes: page.len() - 1,
+        ..ExtractOptions::default()
+    };
+    assert_eq!(extract_html(&page, &bytes), Err(Limit::Bytes));
+    let nodes = ExtractOptions {
+        max_nodes: 50,
+        ..ExtractOptions::default()
+    };
+    assert_eq!(extract_html(&page, &nodes), Err(Limit::Nodes));
+}
+
+#[test]
+fn survives_hostile_markup() {
+    let long_attr = format!("<body><div class=\"{}\"><p>Text after a megabyte-long attribute value, long enough.</p></div></body>", "x".repeat(1 << 20));
+    assert_eq!(
+        extract(&long_attr).text,
+        "Text after a megabyte-long attribute value, long enough."
+    );
+    // Unclosed formatting elements, stray end tags, a table soup: parsed, bounded, no panic.
+    let soup = format!(
+        "{}<table><p>x</td></tr>{}",
+        "<b><i><font>".repeat(3000),
+        "</b></div>".repeat(3000)
+    );
+    let out = extract_html(&soup, &ExtractOptions::default());
+    assert!(matches!(out, Ok(_) | Err(Limit::Depth)), "{out:?}");
+    assert_eq!(extract("").text, "");
+    // The tree builder drops NUL in body text.
+    assert_eq!(
+        extract("\u{0}\u{fffd}<<<>>>&&&;").text,
+        "\u{fffd}<<<>>>&&&;"
+    );
+}
+
+#[test]
+fn config_rejects_zero_limits() {
+    let c = ExtractConfig {
+        max_nodes: 0,
+        max_depth: 0,
+        ..ExtractConfig::default()
+    };
+    let problems = match c.build(&BuildContext::default()) {
+        Err(p) => p,
+        Ok(_) => panic!("zero limits accepted"),
+    };
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_deref()).collect();
+    assert_eq!(keys, [Some("max_nodes"), Some("max_depth")]);
+}
+
+#[test]
+fn favor_recall_keeps_more_than_precision() {
+    let page = "<body><article><p>Main paragraph with plenty of words to be the content here.</p>\
+        <p>Related: <a href=/1>one link</a> and <a href=/2>another link</a> here.</p></article></body>";
+    let get = |favor| {
+        extract_html(
+            page,
+            &ExtractOptions {
+                favor,
+                ..ExtractOptions::default()
+            },
+        )
+        .unwrap()
+        .text
+    };
+    assert_eq!(
+        get(Favor::Precision),
+        "Main paragraph with plenty of words to be the content here."
+    );
+    assert_eq!(
+        get(Favor::Recall),
+        "Main paragraph with plenty of words to be the content here.\n\nRelated: one link and another link here."
+    );
+}
+
+#[test]
+fn drops_heading_left_alone_by_a_dropped_link_box() {
+    let page = "<body><article><h2>Title</h2><p>Body paragraph with enough words to be the article text.</p>\
+        <h3>Related posts</h3><ul><li><a href=/1>First other post</a></li>\
+        <li><a href=/2>Second other post</a></li></ul></article></body>";
+    assert_eq!(
+        extract(page).text,
+        "Title\n\nBody paragraph with enough words to be the article text."
+    );
+}
+
+#[test]
+fn keeps_article_inside_an_aside_when_it_holds_most_text() {
+    let page = "<body><nav><a href=/>Home</a></nav><aside><p>The only real paragraph of this page \
+        sits inside an aside element, oddly enough.</p></aside></body>";
+    assert_eq!(
+        extract(page).text,
+        "The only real paragraph of this page sits inside an aside element, oddly enough."
+    );
+}
