@@ -93,7 +93,7 @@ fn line_is_clean(line: &str, collapse: bool) -> bool {
         (high | c, ctrl | ((c < 0x20) & (c != b'\t')) | (c == 0x7f))
     });
     if high < 0x80 {
-        return !ctrl && !(collapse && line.contains("  "));
+        return !(ctrl || (collapse && line.contains("  ")));
     }
     let mut prev_space = false;
     let mut i = 0;
