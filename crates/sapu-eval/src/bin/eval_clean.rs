@@ -25,6 +25,12 @@ fn main() -> Result<()> {
     let data = sapu_eval::data_dir()?;
     let clean = Clean::new(&CleanConfig::default()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
 
+    let keep_spaces = Clean::new(&CleanConfig {
+        collapse_spaces: false,
+        ..CleanConfig::default()
+    })
+    .map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let mut strict_keep_spaces = 0;
     reference(&clean, &data.join("../samples"))?;
 
     let rows = sapu_eval::read_jsonl(&data.join("clean/clean_dev.jsonl"))?;
@@ -46,12 +52,19 @@ fn main() -> Result<()> {
         let cleaned = clean.clean_text(raw);
         let out = cleaned.text.as_deref().unwrap_or(raw);
         let ok = s.add(out, expected, &injected, repeat != "none");
+        let spaced = keep_spaces.clean_text(raw);
+        strict_keep_spaces +=
+            usize::from(lines(spaced.text.as_deref().unwrap_or(raw)) == lines(expected));
         if !ok && shown < show {
             shown += 1;
             explain(field("id")?, out, expected);
         }
     }
     s.print();
+    println!(
+        "exact match (strict), collapse_spaces = false: {:.4}",
+        strict_keep_spaces as f64 / rows.len().max(1) as f64
+    );
     Ok(())
 }
 

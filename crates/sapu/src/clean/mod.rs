@@ -51,6 +51,9 @@ pub struct CleanConfig {
     /// Unicode NFC, strip control characters (tab and newline kept), collapse runs of spaces,
     /// trim lines, normalise line endings and blank lines. Default true.
     pub normalise: bool,
+    /// Within `normalise`, write a run of two or more spaces (no-break and other Unicode spaces
+    /// included) as one space. Default true; false keeps the spacing of the source exactly.
+    pub collapse_spaces: bool,
     /// Remove page-chrome lines: UI buttons and loaders, ad labels, "read also" links, tag,
     /// copyright and follow footers, post meta. Default true.
     pub chrome: bool,
@@ -81,6 +84,7 @@ impl Default for CleanConfig {
     fn default() -> Self {
         CleanConfig {
             normalise: true,
+            collapse_spaces: true,
             chrome: true,
             repeats: true,
             near_repeats: true,
@@ -203,7 +207,7 @@ impl Clean {
     /// Clean one text: the rules in order (normalise, chrome, repeated blocks, byline).
     pub fn clean_text(&self, text: &str) -> Cleaned {
         let normalised = if self.config.normalise {
-            normalise::normalise(text)
+            normalise::normalise_with(text, self.config.collapse_spaces)
         } else {
             None
         };

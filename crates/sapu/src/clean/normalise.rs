@@ -8,17 +8,23 @@
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// The normalised text, or `None` when `text` is already normal (no allocation then).
+#[cfg(test)]
 pub(crate) fn normalise(text: &str) -> Option<String> {
+    normalise_with(text, true)
+}
+
+/// [`normalise`], with runs of spaces collapsed only when `collapse` is set.
+pub(crate) fn normalise_with(text: &str, collapse: bool) -> Option<String> {
     let nfc = if may_need_nfc(text) && is_nfc_quick(text.chars()) != IsNormalized::Yes {
         Some(text.nfc().collect::<String>())
     } else {
         None
     };
     let src = nfc.as_deref().unwrap_or(text);
-    if is_clean(src) {
+    if is_clean(src, collapse) {
         return nfc;
     }
-    Some(rebuild(src))
+    Some(rebuild(src, collapse))
 }
 
 /// Whether `text` has a character outside the ranges where every character is NFC-stable:
@@ -53,7 +59,7 @@ fn may_need_nfc(text: &str) -> bool {
 }
 
 /// Whether `text` already satisfies every normalisation rule.
-fn is_clean(text: &str) -> bool {
+fn is_clean(text: &str, collapse: bool) -> bool {
     if text.is_empty() {
         return true;
     }
@@ -67,7 +73,7 @@ fn is_clean(text: &str) -> bool {
             continue;
         }
         prev_blank = false;
-        if !line_is_clean(line) {
+        if !line_is_clean(line, collapse) {
             return false;
         }
     }
@@ -77,7 +83,7 @@ fn is_clean(text: &str) -> bool {
 
 /// One non-empty line: no control characters, no space at either end, no run of spaces, no
 /// space-like character next to another. ASCII lines (the common case) take a vectorised path.
-fn line_is_clean(line: &str) -> bool {
+fn line_is_clean(line: &str, collapse: bool) -> bool {
     let b = line.as_bytes();
     if b[0] == b' ' || b[0] == b'\t' || b[b.len() - 1] == b' ' || b[b.len() - 1] == b'\t' {
         return false;
@@ -87,7 +93,7 @@ fn line_is_clean(line: &str) -> bool {
         (high | c, ctrl | ((c < 0x20) & (c != b'\t')) | (c == 0x7f))
     });
     if high < 0x80 {
-        return !ctrl && !line.contains("  ");
+        return !(ctrl || (collapse && line.contains("  ")));
     }
     let mut prev_space = false;
     let mut i = 0;
@@ -95,7 +101,7 @@ fn line_is_clean(line: &str) -> bool {
         let c = b[i];
         if c < 0x80 {
             if c == b' ' {
-                if prev_space {
+                if prev_space && collapse {
                     return false;
                 }
                 prev_space = true;
@@ -111,7 +117,7 @@ fn line_is_clean(line: &str) -> bool {
         let ch_len = utf8_len(c);
         let ch = line[i..i + ch_len].chars().next().unwrap_or(' ');
         if is_space_like(ch) {
-            if prev_space || i == 0 || i + ch_len == b.len() {
+            if (prev_space && collapse) || i == 0 || i + ch_len == b.len() {
                 return false;
             }
             prev_space = true;
@@ -143,7 +149,7 @@ fn is_space_like(c: char) -> bool {
     )
 }
 
-fn rebuild(text: &str) -> String {
+fn rebuild(text: &str, collapse: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_blank = false;
     for raw in text
@@ -163,10 +169,10 @@ fn rebuild(text: &str) -> String {
             }
         }
         pending_blank = false;
-        if line_is_clean(line) {
+        if line_is_clean(line, collapse) {
             out.push_str(line);
         } else {
-            push_line(&mut out, line);
+            push_line(&mut out, line, collapse);
         }
     }
     out
@@ -174,11 +180,11 @@ fn rebuild(text: &str) -> String {
 
 /// Append one trimmed line: control characters dropped, a run of two or more space-like
 /// characters written as one ASCII space, a single one kept as it is.
-fn push_line(out: &mut String, line: &str) {
+fn push_line(out: &mut String, line: &str, collapse: bool) {
     let mut run_start: Option<char> = None;
     let mut run_len = 0;
     for c in line.chars() {
-        if is_space_like(c) {
+        if collapse && is_space_like(c) {
             if run_len == 0 {
                 run_start = Some(c);
             }
@@ -246,6 +252,15 @@ mod tests {
         assert!(may_need_nfc("한국어"));
         assert!(may_need_nfc("em\u{2001}quad"));
         assert_eq!(normalise("\u{1100}\u{1161}"), Some("\u{ac00}".to_string()));
+    }
+
+    #[test]
+    fn keeps_space_runs_when_not_collapsing() {
+        assert_eq!(normalise_with("a   b\u{a0} c", false), None);
+        assert_eq!(
+            normalise_with("  a   b \u{0}\r\n", false).as_deref(),
+            Some("a   b")
+        );
     }
 
     #[test]
