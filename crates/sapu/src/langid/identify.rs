@@ -182,13 +182,13 @@ fn index_of(m: &Model, code: &str) -> usize {
 /// P(Malay | Indonesian or Malay), from the specialist's word weights over the sample's
 /// distinct words (names are not in the table: see the trainer).
 fn malay_probability(m: &Model, windows: &[&str]) -> f32 {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Vec::new();
     let mut buf = String::new();
     for w in windows {
-        for_each_word(w, &mut buf, |word, _| {
-            seen.insert(word_key(word));
-        });
+        for_each_word(w, &mut buf, |word, _| seen.push(word_key(word)));
     }
+    seen.sort_unstable();
+    seen.dedup();
     let logit: f32 = seen
         .iter()
         .filter_map(|k| m.words.get(k))

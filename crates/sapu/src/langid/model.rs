@@ -13,6 +13,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::features::MAX_ORDER;
 
@@ -33,7 +34,7 @@ pub(crate) struct Model {
     /// Weight quantisation: nats = byte / scale.
     pub scale: f32,
     /// Specialist word weights (zsm positive, ind negative), in nats.
-    pub words: HashMap<u32, f32>,
+    pub words: HashMap<u32, f32, BuildHasherDefault<KeyHasher>>,
     /// Specialist bias, in nats, added once per known word.
     pub bias: f32,
     /// Dense weight rows (one byte per language) of the n-grams many languages list.
@@ -85,7 +86,7 @@ impl Model {
         }
         let scale = r.f32();
         let n_words = r.u32() as usize;
-        let mut words = HashMap::with_capacity(n_words);
+        let mut words = HashMap::with_capacity_and_hasher(n_words, Default::default());
         for _ in 0..n_words {
             let k = r.u32();
             let w = r.take(1)[0] as i8;
@@ -176,5 +177,23 @@ impl<'a> Reader<'a> {
     }
     fn f32(&mut self) -> f32 {
         f32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+}
+
+/// Word keys are already hashes: the map uses them as they are (multiplied, for the buckets).
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, k: u32) {
+        self.0 = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
