@@ -307,18 +307,11 @@ impl DocStage for FineWebQuality {
         FineWebQualityConfig::NAME
     }
 
-    fn process(&self, mut doc: Document, _stats: &mut StageStats) -> Outcome {
+    fn process(&self, doc: Document, _stats: &mut StageStats) -> Outcome {
         let lang = self.pick.of(&doc);
         let mut sig = Signals::new(self.annotate_only);
         self.measure(&doc.text, &lang, &mut sig);
-        if self.annotate_only {
-            sig.write(&mut doc);
-            return Outcome::Keep(doc);
-        }
-        match sig.failed {
-            Some(reason) => Outcome::Remove(doc, reason),
-            None => Outcome::Keep(doc),
-        }
+        sig.into_outcome(doc)
     }
 }
 

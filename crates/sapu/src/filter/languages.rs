@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value};
 
-use crate::doc::Document;
+use crate::doc::{Document, Outcome};
 use crate::stage::ConfigProblem;
 use crate::text::words::WordRules;
 
@@ -311,6 +311,19 @@ impl Signals {
     }
 
     /// Write the collected values under `metadata.quality`.
+    /// The filter's decision: when annotating, the values are written and the document kept;
+    /// otherwise it is removed with the first failed check, if any.
+    pub(crate) fn into_outcome(self, mut doc: Document) -> Outcome {
+        if self.annotating() {
+            self.write(&mut doc);
+            return Outcome::Keep(doc);
+        }
+        match self.failed {
+            Some(reason) => Outcome::Remove(doc, reason),
+            None => Outcome::Keep(doc),
+        }
+    }
+
     pub(crate) fn write(self, doc: &mut Document) {
         if let Some(values) = self.values {
             let q = doc
