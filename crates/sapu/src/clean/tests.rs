@@ -219,8 +219,16 @@ fn near_repeats_switch() {
 #[test]
 fn normalises_and_reports_it() {
     let out = run(CleanConfig::default(), "  Satu   dua\r\nTiga\u{0}  \n");
-    assert_eq!(out.text, "Satu dua\nTiga");
+    assert_eq!(out.text, "Satu   dua\nTiga");
     assert_eq!(out.metadata["clean"]["normalised"], true);
+    let collapsing = CleanConfig {
+        collapse_spaces: true,
+        ..CleanConfig::default()
+    };
+    assert_eq!(
+        run(collapsing, "  Satu   dua\r\nTiga").text,
+        "Satu dua\nTiga"
+    );
 }
 
 #[test]
