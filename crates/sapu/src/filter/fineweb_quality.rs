@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::languages::{self, LanguagePick, PerLanguage, Signals};
+use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
@@ -131,27 +131,16 @@ pub struct FineWebQuality {
 const V1_STOP_CHARS: &[&str] = &[".", "'", "\"", "!", "?"];
 
 fn make_rules(c: &FineWebQualityConfig, prefix: &str) -> Result<Rules, Vec<ConfigProblem>> {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    let mut problems = Vec::new();
-    for (k, v) in [
-        ("line_punct_thr", c.line_punct_thr),
-        ("short_line_thr", c.short_line_thr),
-        ("char_duplicates_ratio", c.char_duplicates_ratio),
-        ("new_line_ratio", c.new_line_ratio),
-    ] {
-        if !(v >= 0.0 && v.is_finite()) {
-            problems.push(ConfigProblem::key(
-                &key(k),
-                format!("`{k}` must be 0 or more (got {v})"),
-            ));
-        }
-    }
+    let key = |k: &str| setting_key(prefix, k);
+    let mut problems = non_negative(
+        prefix,
+        &[
+            ("line_punct_thr", c.line_punct_thr),
+            ("short_line_thr", c.short_line_thr),
+            ("char_duplicates_ratio", c.char_duplicates_ratio),
+            ("new_line_ratio", c.new_line_ratio),
+        ],
+    );
     if c.stop_chars.iter().any(String::is_empty) {
         problems.push(ConfigProblem::key(
             &key("stop_chars"),

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::languages::{self, LanguagePick, PerLanguage, Signals};
+use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
@@ -163,29 +163,18 @@ pub struct GopherQuality {
 }
 
 fn make_rules(c: &GopherQualityConfig, prefix: &str) -> Result<Rules, Vec<ConfigProblem>> {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    let mut problems = Vec::new();
-    for (k, v) in [
-        ("min_avg_word_length", c.min_avg_word_length),
-        ("max_avg_word_length", c.max_avg_word_length),
-        ("max_symbol_word_ratio", c.max_symbol_word_ratio),
-        ("max_bullet_lines_ratio", c.max_bullet_lines_ratio),
-        ("max_ellipsis_lines_ratio", c.max_ellipsis_lines_ratio),
-        ("min_alpha_words_ratio", c.min_alpha_words_ratio),
-    ] {
-        if !(v >= 0.0 && v.is_finite()) {
-            problems.push(ConfigProblem::key(
-                &key(k),
-                format!("`{k}` must be 0 or more (got {v})"),
-            ));
-        }
-    }
+    let key = |k: &str| setting_key(prefix, k);
+    let mut problems = non_negative(
+        prefix,
+        &[
+            ("min_avg_word_length", c.min_avg_word_length),
+            ("max_avg_word_length", c.max_avg_word_length),
+            ("max_symbol_word_ratio", c.max_symbol_word_ratio),
+            ("max_bullet_lines_ratio", c.max_bullet_lines_ratio),
+            ("max_ellipsis_lines_ratio", c.max_ellipsis_lines_ratio),
+            ("min_alpha_words_ratio", c.min_alpha_words_ratio),
+        ],
+    );
     let distinct = match c.stop_word_count.as_str() {
         "distinct" => true,
         "occurrences" => false,

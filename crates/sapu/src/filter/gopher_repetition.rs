@@ -26,7 +26,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use super::languages::{self, LanguagePick, PerLanguage, Signals};
+use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
@@ -174,27 +174,16 @@ pub struct GopherRepetition {
 }
 
 fn make_rules(c: &GopherRepetitionConfig, prefix: &str) -> Result<Rules, Vec<ConfigProblem>> {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    let mut problems = Vec::new();
-    for (k, v) in [
-        ("dup_line_frac", c.dup_line_frac),
-        ("dup_para_frac", c.dup_para_frac),
-        ("dup_line_char_frac", c.dup_line_char_frac),
-        ("dup_para_char_frac", c.dup_para_char_frac),
-    ] {
-        if !(v >= 0.0 && v.is_finite()) {
-            problems.push(ConfigProblem::key(
-                &key(k),
-                format!("`{k}` must be 0 or more (got {v})"),
-            ));
-        }
-    }
+    let key = |k: &str| setting_key(prefix, k);
+    let mut problems = non_negative(
+        prefix,
+        &[
+            ("dup_line_frac", c.dup_line_frac),
+            ("dup_para_frac", c.dup_para_frac),
+            ("dup_line_char_frac", c.dup_line_char_frac),
+            ("dup_para_char_frac", c.dup_para_char_frac),
+        ],
+    );
     for (k, list) in [
         ("top_n_grams", &c.top_n_grams),
         ("dup_n_grams", &c.dup_n_grams),

@@ -345,6 +345,29 @@ pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// The config key of a setting: `k` itself, or `PREFIX.k` inside a per-language table.
+pub(crate) fn setting_key(prefix: &str, k: &str) -> String {
+    if prefix.is_empty() {
+        k.to_string()
+    } else {
+        format!("{prefix}.{k}")
+    }
+}
+
+/// One problem for each ratio or threshold that is negative or not a finite number.
+pub(crate) fn non_negative(prefix: &str, values: &[(&str, f64)]) -> Vec<ConfigProblem> {
+    values
+        .iter()
+        .filter(|(_, v)| !(*v >= 0.0 && v.is_finite()))
+        .map(|(k, v)| {
+            ConfigProblem::key(
+                &setting_key(prefix, k),
+                format!("`{k}` must be 0 or more (got {v})"),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
