@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::stage::{self, BuildContext, ConfigProblem, Stage, StageKind};
+use crate::stage::{self, BuildContext, ConfigProblem, Stage};
 
 /// The `[input]` table: how records are read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,17 +362,4 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
-}
-
-/// Whether a recipe's stages include one of the given kind (used to decide spills).
-pub fn has_corpus_stage(stages: &[Stage]) -> bool {
-    stages.iter().any(|s| matches!(s, Stage::Corpus(_)))
-}
-
-#[allow(dead_code)]
-fn kind_name(kind: StageKind) -> &'static str {
-    match kind {
-        StageKind::Document => "document",
-        StageKind::Corpus => "corpus",
-    }
 }

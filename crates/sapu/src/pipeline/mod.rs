@@ -628,10 +628,8 @@ fn process_batch(batch: Vec<Item>, ctx: &mut PhaseCtx) -> Result<(), Error> {
     if let Some((idx, stage)) = ctx.feed.as_mut() {
         let t = Instant::now();
         let mut stats = StageStats::default();
-        let first = ctx
-            .spill
-            .as_ref()
-            .map_or(0, |_| summary.stages[*idx].docs_in);
+        // Ordinals count the documents this stage has observed so far.
+        let first = summary.stages[*idx].docs_in;
         stage.observe(first, &survivors, &mut stats);
         let s = &mut summary.stages[*idx];
         s.docs_in += survivors.len() as u64;

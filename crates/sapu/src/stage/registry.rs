@@ -22,7 +22,6 @@ pub struct StageEntry {
     pub default_table: fn() -> toml::Table,
 }
 
-#[allow(dead_code)] // used as stages are registered
 const fn entry<C: StageConfig>(in_default_recipe: bool) -> StageEntry {
     StageEntry {
         name: C::NAME,
