@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// The engine allocates a string per document and field; mimalloc cuts that cost by half against
+// glibc's allocator on the read -> write path (bench/read_write.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code when some inputs could not be read (the run still completed).
 const EXIT_INPUT_ISSUES: u8 = 1;
 /// Exit code for usage, configuration and fatal errors.
