@@ -34,11 +34,11 @@ impl Default for InputConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OutputConfig {
-    /// `jsonl`, `jsonl.gz` or `jsonl.zst`.
+    /// `jsonl`, `jsonl.gz`, `jsonl.zst` or `parquet`.
     pub format: String,
     /// Start a new part file once the current one holds this many uncompressed bytes.
     pub shard_bytes: u64,
-    /// Compression level for `jsonl.zst` (1-19) or `jsonl.gz` (0-9).
+    /// Compression level for `jsonl.zst` (1-19), `jsonl.gz` (0-9) or `parquet` (zstd, 1-22).
     pub compression_level: i32,
 }
 
@@ -53,7 +53,7 @@ impl Default for OutputConfig {
 }
 
 /// Output formats the writer knows.
-pub const OUTPUT_FORMATS: &[&str] = &["jsonl", "jsonl.gz", "jsonl.zst"];
+pub const OUTPUT_FORMATS: &[&str] = &["jsonl", "jsonl.gz", "jsonl.zst", "parquet"];
 
 /// A parsed recipe with its stages built and ready to run.
 pub struct Recipe {

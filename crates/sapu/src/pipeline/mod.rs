@@ -225,8 +225,8 @@ pub fn run(
             let _ = fs::remove_dir_all(spill_dir(phase - 1));
         }
     }
-    kept.close_part().map_err(Error::output)?;
-    removed.close_part().map_err(Error::output)?;
+    kept.finish().map_err(Error::output)?;
+    removed.finish().map_err(Error::output)?;
     summary.bytes_out = kept.bytes_written;
     summary.kept_parts = kept.parts_done;
     summary.removed_parts = removed.parts_done;
@@ -237,6 +237,8 @@ pub fn run(
     // thresholds it used.
     write::write_atomic(&out.join("recipe.toml"), recipe.source.as_bytes())
         .map_err(Error::output)?;
+    kept.remove_staging().map_err(Error::output)?;
+    removed.remove_staging().map_err(Error::output)?;
     let _ = fs::remove_dir_all(&tmp_dir);
     Ok(summary)
 }

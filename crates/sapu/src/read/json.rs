@@ -123,7 +123,7 @@ fn parse_line(source: &Source, line: &PendingLine) -> Record {
         }
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => into_record(source, value, n, off, &line.bytes),
+        Ok(value) => into_record(source, value, n, off, &|| line.bytes.clone()),
         Err(e) => source.bad(
             n,
             off,
@@ -146,13 +146,14 @@ fn e_without_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// A JSON value into a document, or a quarantine record naming what is missing.
-fn into_record(
+/// A JSON value into a document, or a quarantine record naming what is missing. `raw` gives
+/// the record's bytes for quarantine; it is only called for a bad record.
+pub(super) fn into_record(
     source: &Source,
     value: Value,
     line: Option<u64>,
     offset: Option<u64>,
-    raw: &[u8],
+    raw: &dyn Fn() -> Vec<u8>,
 ) -> Record {
     let Value::Object(mut fields) = value else {
         return source.bad(
@@ -160,7 +161,7 @@ fn into_record(
             offset,
             "not_an_object",
             "record is not a JSON object (quarantined)".into(),
-            Some(raw),
+            Some(&raw()),
         );
     };
     let cfg = source.cfg;
@@ -176,7 +177,7 @@ fn into_record(
                 offset,
                 "missing_text_field",
                 format!("record {what} `{}` field (quarantined)", cfg.text_field),
-                Some(raw),
+                Some(&raw()),
             );
         }
     };
@@ -264,8 +265,10 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element::<Value>()? {
             *self.index += 1;
-            let raw = value.to_string();
-            let mut record = into_record(self.source, value, None, None, raw.as_bytes());
+            let raw = value.clone();
+            let mut record = into_record(self.source, value, None, None, &|| {
+                raw.to_string().into_bytes()
+            });
             if let Record::Doc(doc) = &mut record {
                 if *doc.id == *self.source.path {
                     doc.id = format!("{}#{}", self.source.path, self.index);

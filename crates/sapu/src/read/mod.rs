@@ -5,6 +5,7 @@ mod charset;
 mod compress;
 mod json;
 mod lines;
+mod parquet;
 mod text;
 mod warc;
 
@@ -24,6 +25,7 @@ use crate::doc::Document;
 pub use charset::decode_html;
 pub use compress::Compression;
 pub use json::PendingLine;
+pub use parquet::rows_as_json as parquet_rows;
 
 /// Where in the input something was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,8 +56,8 @@ pub struct InputIssue {
     /// Where it was found.
     pub location: Location,
     /// A code from a small fixed set: `invalid_json`, `invalid_utf8`, `missing_text_field`,
-    /// `record_too_long`, `truncated_gzip`, `corrupt_zstd`, `read_error`, `not_found`,
-    /// `unsupported_format`, `not_an_object`.
+    /// `record_too_long`, `truncated_gzip`, `corrupt_zstd`, `corrupt_parquet`, `read_error`,
+    /// `not_found`, `unsupported_format`, `not_an_object`.
     pub code: Cow<'static, str>,
     /// What went wrong, for people.
     pub message: String,
@@ -111,6 +113,8 @@ pub enum Format {
     Html,
     /// WARC or WET archive: HTML responses and text conversions become documents.
     Warc,
+    /// Parquet (Hugging Face datasets layout): one row per document.
+    Parquet,
 }
 
 impl Format {
@@ -124,6 +128,7 @@ impl Format {
             "txt" | "text" => Format::Text,
             "html" | "htm" | "xhtml" => Format::Html,
             "warc" | "wet" => Format::Warc,
+            "parquet" if compression == Compression::None => Format::Parquet,
             _ => return None,
         };
         Some((format, compression))
@@ -218,13 +223,25 @@ pub fn read_file(
             None => {
                 sink(issue(
                     "unsupported_format",
-                    "unknown file type; expected .jsonl, .json, .txt, .html or .warc (optionally .gz or .zst)"
+                    "unknown file type; expected .jsonl, .json, .txt, .html or .warc (optionally .gz or .zst), or .parquet"
                         .into(),
                 ));
                 return;
             }
         }
     };
+    if format == Format::Parquet {
+        // Parquet needs random access to its footer, so it is read from the file, not a stream.
+        let source = Source {
+            path: Arc::from(shown.as_str()),
+            compression,
+            cfg,
+        };
+        parquet::read(&source, path, sink);
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        progress.bytes.fetch_add(size, Ordering::Relaxed);
+        return;
+    }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
@@ -260,6 +277,7 @@ pub fn read_file(
         Format::Text => text::read(&source, &mut reader, None, sink),
         Format::Html => text::read(&source, &mut reader, Some("text/html"), sink),
         Format::Warc => warc::read(&source, &mut reader, sink),
+        Format::Parquet => unreachable!("Parquet is read from the file above"),
     }
 }
 

@@ -250,3 +250,62 @@ fn crlf_line_endings_are_accepted() {
         ["doc:a", "doc:b"]
     );
 }
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn parquet_in_hugging_face_layout_reads_rows_as_documents_with_other_columns_as_metadata() {
+    // Written by pyarrow (snappy, two row groups): FineWeb's columns, one row with a null text.
+    let records = read_all(
+        &fixture("hf-fineweb-layout.parquet"),
+        &InputConfig::default(),
+    );
+    assert_eq!(
+        codes(&records),
+        [
+            "doc:<urn:uuid:1>",
+            "missing_text_field@2+q",
+            "doc:<urn:uuid:3>"
+        ]
+    );
+    let Record::Doc(doc) = &records[2] else {
+        unreachable!()
+    };
+    assert!(doc.text.starts_with("Kerajaan mengumumkan"));
+    assert_eq!(doc.metadata["url"], "https://berita.example.my/c");
+    assert_eq!(doc.metadata["token_count"], 8);
+    assert_eq!(doc.metadata["dump"], "CC-MAIN-2024-10");
+}
+
+#[test]
+fn a_file_named_parquet_that_is_not_parquet_is_named_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(
+        dir.path(),
+        "junk.parquet",
+        b"{\"id\":\"a\",\"text\":\"x\"}\n",
+    );
+    let records = read_all(&path, &InputConfig::default());
+    assert_eq!(codes(&records), ["corrupt_parquet@-"]);
+    let Record::Bad { issue, .. } = &records[0] else {
+        unreachable!()
+    };
+    assert!(
+        issue.message.contains("not a readable Parquet file"),
+        "{}",
+        issue.message
+    );
+}
+
+#[test]
+fn a_truncated_parquet_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("hf-fineweb-layout.parquet")).unwrap();
+    let path = write_file(dir.path(), "cut.parquet", &bytes[..bytes.len() / 2]);
+    let records = read_all(&path, &InputConfig::default());
+    assert_eq!(codes(&records), ["corrupt_parquet@-"]);
+}

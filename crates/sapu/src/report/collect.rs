@@ -407,8 +407,8 @@ fn flatten(prefix: &str, obj: &Map<String, Value>, out: &mut Vec<(String, f64)>)
     }
 }
 
-/// The part files of one output directory, by name: `*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`
-/// (temporary and hidden files skipped). A missing directory has none.
+/// The part files of one output directory, by name: `*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`,
+/// `*.parquet` (temporary and hidden files skipped). A missing directory has none.
 pub(crate) fn part_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -422,7 +422,10 @@ pub(crate) fn part_files(dir: &Path) -> Vec<PathBuf> {
                 .map(|n| n.to_string_lossy().to_ascii_lowercase())
                 .unwrap_or_default();
             let (stem, _) = Compression::strip(&name);
-            !name.starts_with('.') && (stem.ends_with(".jsonl") || stem.ends_with(".ndjson"))
+            !name.starts_with('.')
+                && (stem.ends_with(".jsonl")
+                    || stem.ends_with(".ndjson")
+                    || name.ends_with(".parquet"))
         })
         .collect();
     out.sort();
@@ -462,6 +465,16 @@ fn read_part(path: &Path, removed: bool, acc: &mut Collected) {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    if name.ends_with(".parquet") {
+        let read = crate::read::parquet_rows(path, |row| match serde_json::from_value(row) {
+            Ok(line) => acc.add(line, removed),
+            Err(_) => acc.bad_lines += 1,
+        });
+        if let Err(e) = read {
+            acc.problems.push(e);
+        }
+        return;
+    }
     let (_, compression) = Compression::strip(&name);
     let reader = File::open(path).and_then(|f| compression.decoder(f));
     let mut reader = match reader {

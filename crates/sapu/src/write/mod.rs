@@ -11,6 +11,11 @@ use serde_json::{Map, Value};
 use crate::config::OutputConfig;
 use crate::doc::Document;
 
+mod parquet;
+
+/// The directory, inside an output directory, where Parquet parts are staged as JSON Lines.
+const PARQUET_STAGING: &str = ".staging";
+
 /// A document as written to `kept/`.
 #[derive(Serialize)]
 struct KeptLine<'a> {
@@ -139,16 +144,31 @@ pub struct ShardWriter {
     pub bytes_written: u64,
     /// Parts completed.
     pub parts_done: u64,
+    /// For Parquet output: the directory the `.parquet` parts go to, and their zstd level
+    /// (`dir` is then the staging directory inside it).
+    parquet: Option<(PathBuf, i32)>,
 }
 
 impl ShardWriter {
     /// A writer into `dir` (created if missing).
     pub fn new(dir: &Path, cfg: &OutputConfig) -> io::Result<ShardWriter> {
-        fs::create_dir_all(dir).map_err(|e| with_path(e, dir))?;
+        let (parquet, stage_dir, format, level) = if cfg.format == "parquet" {
+            let target = (dir.to_path_buf(), cfg.compression_level);
+            (Some(target), dir.join(PARQUET_STAGING), "jsonl.zst", 1)
+        } else {
+            (
+                None,
+                dir.to_path_buf(),
+                cfg.format.as_str(),
+                cfg.compression_level,
+            )
+        };
+        fs::create_dir_all(&stage_dir).map_err(|e| with_path(e, &stage_dir))?;
         Ok(ShardWriter {
-            dir: dir.to_path_buf(),
-            format: cfg.format.clone(),
-            level: cfg.compression_level,
+            dir: stage_dir,
+            format: format.to_string(),
+            level,
+            parquet,
             workers: 0,
             shard_bytes: cfg.shard_bytes.max(1),
             next_index: 0,
@@ -281,6 +301,40 @@ impl ShardWriter {
             self.parts_done += 1;
         }
         Ok(())
+    }
+
+    /// Close the open part and, for Parquet output, turn every staged part into its
+    /// `part-NNNNN.parquet` (parts left by an earlier, longer attempt are deleted). The staging
+    /// directory stays until `remove_staging`, so a crash before the run is recorded complete
+    /// can still resume.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.close_part()?;
+        let Some((target, level)) = &self.parquet else {
+            return Ok(());
+        };
+        let staged = self.part_paths()?;
+        let mut wanted = Vec::new();
+        for path in &staged {
+            let index = part_index(path).expect("staged parts are named part-NNNNN");
+            let to = target.join(format!("part-{index:05}.parquet"));
+            parquet::convert(path, &to, *level)?;
+            wanted.push(to);
+        }
+        for entry in fs::read_dir(target).map_err(|e| with_path(e, target))? {
+            let path = entry?.path();
+            if part_index(&path).is_some() && !wanted.contains(&path) {
+                fs::remove_file(&path).map_err(|e| with_path(e, &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete the Parquet staging directory (nothing to do for JSON Lines output).
+    pub fn remove_staging(&self) -> io::Result<()> {
+        match &self.parquet {
+            Some(_) => fs::remove_dir_all(&self.dir).map_err(|e| with_path(e, &self.dir)),
+            None => Ok(()),
+        }
     }
 
     /// Completed part files in this writer's directory, in order.
@@ -451,6 +505,103 @@ mod tests {
         }
         assert_eq!(zstd::decode_all(&outputs[0][..]).unwrap(), data);
         assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
+    }
+
+    fn doc_with(id: &str, text: &str, lang: &str) -> Document {
+        let mut d = Document::new(id, text);
+        d.metadata.insert("lang".into(), Value::from(lang));
+        d.metadata
+            .insert("quality".into(), serde_json::json!({"score": 0.5}));
+        d
+    }
+
+    fn read_parquet(path: &Path) -> Vec<Value> {
+        let mut rows = Vec::new();
+        crate::read::parquet_rows(path, |r| rows.push(r)).unwrap();
+        rows
+    }
+
+    #[test]
+    fn parquet_parts_hold_id_text_and_metadata_and_read_back_as_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = ShardWriter::new(dir.path(), &cfg("parquet", 1 << 20)).unwrap();
+        let mut lines = Vec::new();
+        kept_line(&doc_with("a", "satu\n\ndua", "ind"), &mut lines);
+        kept_line(&doc_with("b", "kerana wang", "zsm"), &mut lines);
+        w.write(&lines).unwrap();
+        w.finish().unwrap();
+        let part = dir.path().join("part-00000.parquet");
+        let rows = read_parquet(&part);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["id"], "a");
+        assert_eq!(rows[0]["text"], "satu\n\ndua");
+        assert_eq!(rows[1]["metadata"]["lang"], "zsm");
+        assert_eq!(rows[1]["metadata"]["quality"]["score"], 0.5);
+        w.remove_staging().unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["part-00000.parquet"]);
+    }
+
+    #[test]
+    fn removed_parquet_parts_carry_stage_and_reason_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = ShardWriter::new(dir.path(), &cfg("parquet", 1 << 20)).unwrap();
+        let mut lines = Vec::new();
+        removed_line(
+            &Document::new("x", "t"),
+            "langid",
+            "other_language",
+            &mut lines,
+        );
+        w.write(&lines).unwrap();
+        w.finish().unwrap();
+        let rows = read_parquet(&dir.path().join("part-00000.parquet"));
+        assert_eq!(rows[0]["removed_by"], "langid");
+        assert_eq!(rows[0]["reason"], "other_language");
+    }
+
+    #[test]
+    fn parquet_output_resumes_from_a_checkpoint_without_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cfg("parquet", 1 << 20);
+        let line = |id: &str| {
+            let mut out = Vec::new();
+            kept_line(&Document::new(id, "text"), &mut out);
+            out
+        };
+        let mut w = ShardWriter::new(dir.path(), &c).unwrap();
+        w.write(&line("1")).unwrap();
+        let state = w.checkpoint().unwrap();
+        w.write(&line("2-lost")).unwrap();
+        w.checkpoint().unwrap();
+        drop(w); // crash: the run never finished
+        let mut w = ShardWriter::resume(dir.path(), &c, &state, 0).unwrap();
+        w.write(&line("2")).unwrap();
+        w.finish().unwrap();
+        let ids: Vec<_> = read_parquet(&dir.path().join("part-00000.parquet"))
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, ["1", "2"]);
+    }
+
+    #[test]
+    fn parquet_output_is_identical_across_runs() {
+        let bytes = || {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = ShardWriter::new(dir.path(), &cfg("parquet", 1 << 20)).unwrap();
+            let mut lines = Vec::new();
+            for i in 0..100 {
+                kept_line(&doc_with(&i.to_string(), "teks berita", "ind"), &mut lines);
+            }
+            w.write(&lines).unwrap();
+            w.finish().unwrap();
+            fs::read(dir.path().join("part-00000.parquet")).unwrap()
+        };
+        assert_eq!(bytes(), bytes());
     }
 
     #[test]
