@@ -4,6 +4,7 @@ pub mod chars;
 pub mod normalize;
 #[rustfmt::skip]
 mod tables;
+pub mod word_cache;
 pub mod words;
 
 /// Lines of a text split on `\n` only (never on U+2028 or U+0085, which real text contains),

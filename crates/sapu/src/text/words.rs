@@ -669,9 +669,12 @@ fn find_prefix(s: &str, rules: WordRules) -> usize {
     if is_currency_char(c) {
         return cl;
     }
-    for cur in rules.currencies() {
-        if s.starts_with(cur) {
-            return cur.len();
+    // Currency codes all start with one of these letters.
+    if matches!(c, 'U' | 'C' | 'A' | 'R' | 'I' | 'S' | 'M') {
+        for cur in rules.currencies() {
+            if s.starts_with(cur) {
+                return cur.len();
+            }
         }
     }
     if icon(c) {
@@ -780,7 +783,10 @@ fn suffix_matches(s: &str, p: usize, rules: WordRules) -> bool {
         if prev_digit && (ID_UNITS.contains(&rem) || rem == "%") {
             return true;
         }
-        if prev.is_some_and(|c| c.is_ascii_digit() || alpha(c)) && ID_HTML_SUFFIXES.contains(&rem) {
+        if rem.starts_with("</")
+            && prev.is_some_and(|c| c.is_ascii_digit() || alpha(c))
+            && ID_HTML_SUFFIXES.contains(&rem)
+        {
             return true;
         }
     }
@@ -854,7 +860,7 @@ fn infix_at(s: &str, i: usize, prev: Option<char>, c: char, rules: WordRules) ->
     }
     // (?<=[{a}0-9])(?:{h})(?=[{a}]) for en, (?<=[{a}]) for the base rules id/ms use
     let hyphen_ok = prev_alpha || (prev_digit && rules == WordRules::English);
-    if hyphen_ok {
+    if hyphen_ok && matches!(c, '-' | '–' | '—' | '~') {
         for h in ["-", "–", "—", "--", "---", "——", "~"] {
             if rest.starts_with(h) && next_after(h.len()).is_some_and(alpha) {
                 return h.len();
@@ -995,8 +1001,9 @@ fn host_ok(host: &str) -> bool {
 
 /// Count sentences as spaCy's sentencizer does on the words of `text`: a new sentence starts at
 /// the first word that is not punctuation after a word that is a sentence mark.
-pub fn count_sentences(words: &[&str]) -> usize {
-    if words.is_empty() {
+pub fn count_sentences<'a>(words: impl IntoIterator<Item = &'a str>) -> usize {
+    let mut words = words.into_iter().peekable();
+    if words.peek().is_none() {
         return 0;
     }
     let mut n = 1;
@@ -1065,6 +1072,18 @@ mod tests {
     }
 
     #[test]
+    fn currency_codes_start_with_the_letters_the_prefix_check_looks_for() {
+        for rules in [WordRules::English, WordRules::Indonesian, WordRules::Malay] {
+            for cur in rules.currencies() {
+                assert!(
+                    cur.starts_with(['U', 'C', 'A', 'R', 'I', 'S', 'M']),
+                    "{cur}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn recognises_urls() {
         for (s, want) in [
             ("example.com", true),
@@ -1082,7 +1101,7 @@ mod tests {
     #[test]
     fn counts_sentences_like_the_sentencizer() {
         let w = words("One. Two! \"Three?\" Four... five", WordRules::English);
-        assert_eq!(count_sentences(&w), 4);
-        assert_eq!(count_sentences(&[]), 0);
+        assert_eq!(count_sentences(w.iter().copied()), 4);
+        assert_eq!(count_sentences([]), 0);
     }
 }
