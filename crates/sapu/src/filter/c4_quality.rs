@@ -184,6 +184,40 @@ struct LineReport<'a> {
     doc_reason: Option<Reason>,
 }
 
+/// Python's `len(line.split())`, and whether one of those words is longer than `max_chars`
+/// characters (`None`: not checked). One pass over the bytes, decoding only non-ASCII ones.
+fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
+    let long = |w: &str| max_chars.is_some_and(|m| w.len() > m && text::char_len(w) > m);
+    let bytes = line.as_bytes();
+    let (mut count, mut too_long) = (0i64, false);
+    let mut start = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, len) = if b < 0x80 {
+            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+            (space, 1)
+        } else {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            (text::chars::is_space(ch), ch.len_utf8())
+        };
+        if space {
+            if let Some(s) = start.take() {
+                count += 1;
+                too_long |= long(&line[s..i]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+        i += len;
+    }
+    if let Some(s) = start {
+        count += 1;
+        too_long |= long(&line[s..]);
+    }
+    (count, too_long)
+}
+
 /// Remove `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`); the line
 /// itself when it has none.
 fn remove_citations(line: &str) -> Cow<'_, str> {
@@ -265,17 +299,8 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            let n_words = line
-                .split(crate::text::chars::is_space)
-                .filter(|w| !w.is_empty());
-            let mut count = 0i64;
-            let mut too_long = false;
-            for w in n_words {
-                count += 1;
-                if c.max_word_length != -1 && text::char_len(w) as i64 > c.max_word_length {
-                    too_long = true;
-                }
-            }
+            let max_chars = usize::try_from(c.max_word_length).ok();
+            let (count, too_long) = split_count(line, max_chars);
             if too_long {
                 rep.removed.push(raw);
                 continue;
@@ -468,6 +493,16 @@ mod tests {
 
     fn d() -> C4QualityConfig {
         C4QualityConfig::default()
+    }
+
+    #[test]
+    fn counts_words_and_long_words_like_python_split() {
+        assert_eq!(split_count("a  b\tc\u{a0}d\u{3000}e ", None), (5, false));
+        assert_eq!(split_count("", Some(3)), (0, false));
+        assert_eq!(split_count("abc ééé", Some(3)), (2, false));
+        assert_eq!(split_count("abc éééé", Some(3)), (2, true));
+        assert_eq!(split_count("abcd", Some(3)), (1, true));
+        assert_eq!(split_count("abcd", None), (1, false));
     }
 
     /// `n` one-sentence lines.
