@@ -294,11 +294,15 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
 /// An open-addressing table of one document's n-gram keys (64-bit hashes, already well mixed),
 /// each with a count and the position it was first seen at; its slots are reused from one
 /// n-gram size to the next. Cheaper than a general hash map for this one job: no hashing, no
-/// growth, one probe sequence per n-gram.
+/// growth, one probe sequence per n-gram, and emptying it is one increment (a slot whose
+/// generation is not the current one is empty) instead of clearing memory.
 #[derive(Default)]
 struct NgramTable {
-    /// `(key, count, first position)`; key 0 marks an empty slot.
+    /// `(key, count, first position)`.
     slots: Vec<(u64, u32, u32)>,
+    /// Generation in which each slot was filled.
+    gens: Vec<u32>,
+    gen: u32,
     mask: usize,
 }
 
@@ -306,24 +310,28 @@ impl NgramTable {
     /// Empty the table, sized for `items` keys (load factor at most 1/2).
     fn reset(&mut self, items: usize) {
         let cap = (items * 2).next_power_of_two().max(16);
-        self.slots.clear();
-        self.slots.resize(cap, (0, 0, 0));
+        if cap > self.slots.len() || self.gen == u32::MAX {
+            self.slots = vec![(0, 0, 0); cap];
+            self.gens = vec![0; cap];
+            self.gen = 0;
+        }
+        self.gen += 1;
+        // Probe over the first `cap` slots only: a smaller mask keeps them dense.
         self.mask = cap - 1;
     }
 
     /// The slot holding `key` and whether the key was there already; a new key is inserted
     /// with count 0 and first position `pos`.
     fn slot(&mut self, key: u64, pos: usize) -> (&mut (u64, u32, u32), bool) {
-        let key = key.max(1);
         let mut i = key as usize & self.mask;
         loop {
-            let k = self.slots[i].0;
-            if k == key {
-                return (&mut self.slots[i], true);
-            }
-            if k == 0 {
+            if self.gens[i] != self.gen {
+                self.gens[i] = self.gen;
                 self.slots[i] = (key, 0, pos as u32);
                 return (&mut self.slots[i], false);
+            }
+            if self.slots[i].0 == key {
+                return (&mut self.slots[i], true);
             }
             i = (i + 1) & self.mask;
         }
