@@ -60,6 +60,9 @@ fn main() -> Result<()> {
     if args.first().map(String::as_str) == Some("--tokens") {
         return tokens(Path::new(&args[1]), Path::new(&args[2]));
     }
+    if args.first().map(String::as_str) == Some("--digest") {
+        return digest(Path::new(&args[1]));
+    }
     if args.first().map(String::as_str) == Some("--speed") {
         let docs = load_docs(Path::new(&args[1]))?;
         throughput(&docs, &stages()?);
@@ -217,6 +220,31 @@ fn throughput(docs: &[Document], stages: &[Box<dyn DocStage>]) {
     }
 }
 
+/// Print one line per document with a hash of its words (as the filters split them), then a
+/// hash of all lines: a tokenizer change that keeps every word keeps this digest.
+fn digest(corpus: &Path) -> Result<()> {
+    use std::hash::{Hash, Hasher};
+    let mut all = std::collections::hash_map::DefaultHasher::new();
+    let (mut n_docs, mut n_words) = (0usize, 0usize);
+    for d in load_docs(corpus)? {
+        let rules = WordRules::for_language(d.lang().unwrap_or("eng"));
+        let mut ws = Vec::new();
+        split_words(&d.text, rules, &mut ws);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        ws.hash(&mut h);
+        let doc_hash = h.finish();
+        println!("{} {} {doc_hash:016x}", d.id, ws.len());
+        doc_hash.hash(&mut all);
+        n_docs += 1;
+        n_words += ws.len();
+    }
+    eprintln!(
+        "{n_docs} docs, {n_words} words, digest {:016x}",
+        all.finish()
+    );
+    Ok(())
+}
+
 /// Compare our words and per-line sentence counts with spaCy's (from the driver's `tokens` mode).
 fn tokens(corpus: &Path, tokens: &Path) -> Result<()> {
     let docs: HashMap<String, Document> = load_docs(corpus)?
@@ -273,13 +301,13 @@ fn tokens(corpus: &Path, tokens: &Path) -> Result<()> {
             let mut ws = Vec::new();
             split_words(line, rules, &mut ws);
             sent_n += 1;
-            if Some(count_sentences(&ws) as u64) == want.as_u64() {
+            if Some(count_sentences(ws.iter().copied()) as u64) == want.as_u64() {
                 sent_same += 1;
             } else if shown < 60 {
                 shown += 1;
                 println!(
                     "sentences {id}: ours {} spacy {want}: {line:?}",
-                    count_sentences(&ws)
+                    count_sentences(ws.iter().copied())
                 );
             }
         }

@@ -21,6 +21,8 @@
 //! assert_eq!(out.into_document().text, "One sentence here. Two here.\nThree now. Four.\n\nFive is the last one.");
 //! ```
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -29,6 +31,7 @@ use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
+use crate::text::word_cache::{self, Words};
 use crate::text::{self, words};
 
 /// The `c4_quality` recipe table. Defaults are datatrove's (C4's); `-1` disables the numeric
@@ -174,17 +177,56 @@ impl StageConfig for C4QualityConfig {
 struct LineReport<'a> {
     /// Kept lines (stripped, citations removed), each with whether a blank line preceded it
     /// since the previous kept line.
-    kept: Vec<(String, bool)>,
+    kept: Vec<(Cow<'a, str>, bool)>,
     removed: Vec<&'a str>,
     sentences: i64,
     /// A document-level verdict reached while scanning lines.
     doc_reason: Option<Reason>,
 }
 
-/// Remove `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`).
-fn remove_citations(line: &str) -> String {
+/// Python's `len(line.split())`, and whether one of those words is longer than `max_chars`
+/// characters (`None`: not checked). One pass over the bytes, decoding only non-ASCII ones.
+fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
+    let long = |w: &str| max_chars.is_some_and(|m| w.len() > m && text::char_len(w) > m);
+    let bytes = line.as_bytes();
+    let (mut count, mut too_long) = (0i64, false);
+    let mut start = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, len) = if b < 0x80 {
+            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+            (space, 1)
+        } else {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            (text::chars::is_space(ch), ch.len_utf8())
+        };
+        if space {
+            if let Some(s) = start.take() {
+                count += 1;
+                too_long |= long(&line[s..i]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+        i += len;
+    }
+    if let Some(s) = start {
+        count += 1;
+        too_long |= long(&line[s..]);
+    }
+    (count, too_long)
+}
+
+/// Remove `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`); the line
+/// itself when it has none.
+fn remove_citations(line: &str) -> Cow<'_, str> {
+    if !line.contains('[') {
+        return Cow::Borrowed(line);
+    }
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
+    let mut changed = false;
     while let Some(p) = rest.find('[') {
         out.push_str(&rest[..p]);
         let after = &rest[p + 1..];
@@ -199,22 +241,43 @@ fn remove_citations(line: &str) -> String {
             None
         };
         match skip {
-            Some(s) => rest = &after[s..],
+            Some(s) => {
+                rest = &after[s..];
+                changed = true;
+            }
             None => {
                 out.push('[');
                 rest = after;
             }
         }
     }
+    if !changed {
+        return Cow::Borrowed(line);
+    }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 impl C4Quality {
     /// Step 1: the line remover.
     fn scan_lines<'a>(&self, text: &'a str, lang: &str) -> LineReport<'a> {
-        let c = &self.c;
         let rules = languages::word_rules(lang);
+        if self.c.split_paragraph && self.c.min_num_sentences != -1 {
+            // Sentences are counted on each kept line's words: the document's words within
+            // the line, split once and shared with the other filters.
+            word_cache::with_words(text, rules, |ws| self.scan_units(text, rules, Some(ws)))
+        } else {
+            self.scan_units(text, rules, None)
+        }
+    }
+
+    fn scan_units<'a>(
+        &self,
+        text: &'a str,
+        rules: words::WordRules,
+        doc_words: Option<Words<'_>>,
+    ) -> LineReport<'a> {
+        let c = &self.c;
         let mut rep = LineReport {
             kept: Vec::new(),
             removed: Vec::new(),
@@ -226,6 +289,8 @@ impl C4Quality {
         } else {
             sentence_pieces(text, rules)
         };
+        let base = text.as_ptr() as usize;
+        let mut lower = String::new();
         let mut blank_before = false;
         for raw in units {
             let line = text::py_strip(raw);
@@ -234,25 +299,16 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            let n_words = line
-                .split(crate::text::chars::is_space)
-                .filter(|w| !w.is_empty());
-            let mut count = 0i64;
-            let mut too_long = false;
-            for w in n_words {
-                count += 1;
-                if c.max_word_length != -1 && text::char_len(w) as i64 > c.max_word_length {
-                    too_long = true;
-                }
-            }
+            let max_chars = usize::try_from(c.max_word_length).ok();
+            let (count, too_long) = split_count(line, max_chars);
             if too_long {
                 rep.removed.push(raw);
                 continue;
             }
-            let line: String = if c.remove_citations {
+            let line: Cow<'a, str> = if c.remove_citations {
                 remove_citations(line)
             } else {
-                line.to_string()
+                Cow::Borrowed(line)
             };
             if c.filter_no_terminal_punct
                 && (!line.ends_with(['.', '?', '!', '"', '\'']) || line.ends_with("..."))
@@ -264,7 +320,9 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            let lower = line.to_ascii_lowercase();
+            lower.clear();
+            lower.push_str(&line);
+            lower.make_ascii_lowercase();
             if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 rep.doc_reason = Some(Reason::LoremIpsum);
                 return rep;
@@ -282,12 +340,17 @@ impl C4Quality {
                 continue;
             }
             if c.min_num_sentences != -1 {
-                rep.sentences += if c.split_paragraph {
-                    let mut ws = Vec::new();
-                    words::split_words(&line, rules, &mut ws);
-                    words::count_sentences(&ws) as i64
-                } else {
-                    1
+                rep.sentences += match (&line, doc_words) {
+                    (Cow::Borrowed(l), Some(ws)) => {
+                        let start = l.as_ptr() as usize - base;
+                        words::count_sentences(ws.within(start..start + l.len()).iter()) as i64
+                    }
+                    _ if c.split_paragraph => {
+                        let mut ws = Vec::new();
+                        words::split_words(&line, rules, &mut ws);
+                        words::count_sentences(ws.iter().copied()) as i64
+                    }
+                    _ => 1,
                 };
             }
             rep.kept.push((line, blank_before));
@@ -322,14 +385,15 @@ impl C4Quality {
 
 /// The text cut at the ends of spaCy-sentencizer sentences (datatrove's `split_into_sentences`).
 fn sentence_pieces(text: &str, rules: words::WordRules) -> Vec<&str> {
-    let mut ws = Vec::new();
-    words::split_words(text, rules, &mut ws);
-    let base = text.as_ptr() as usize;
+    word_cache::with_words(text, rules, |ws| sentence_pieces_of(text, ws))
+}
+
+fn sentence_pieces_of<'a>(text: &'a str, ws: Words<'_>) -> Vec<&'a str> {
     let mut ends = Vec::new();
     let mut seen_mark = false;
     let mut last_end = 0;
-    for w in &ws {
-        let start = w.as_ptr() as usize - base;
+    for (w, span) in ws.iter().zip(ws.spans()) {
+        let start = span.start;
         let is_mark = w.chars().count() == 1 && w.chars().all(crate::text::chars::is_sentence_mark);
         if seen_mark && !is_mark && !w.chars().all(crate::text::chars::is_unicode_punct) {
             ends.push(last_end);
@@ -429,6 +493,16 @@ mod tests {
 
     fn d() -> C4QualityConfig {
         C4QualityConfig::default()
+    }
+
+    #[test]
+    fn counts_words_and_long_words_like_python_split() {
+        assert_eq!(split_count("a  b\tc\u{a0}d\u{3000}e ", None), (5, false));
+        assert_eq!(split_count("", Some(3)), (0, false));
+        assert_eq!(split_count("abc ééé", Some(3)), (2, false));
+        assert_eq!(split_count("abc éééé", Some(3)), (2, true));
+        assert_eq!(split_count("abcd", Some(3)), (1, true));
+        assert_eq!(split_count("abcd", None), (1, false));
     }
 
     /// `n` one-sentence lines.

@@ -27,7 +27,7 @@ use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
-use crate::text::{self, chars, words};
+use crate::text::{self, chars, word_cache, words};
 
 /// The `fineweb_quality` recipe table. Defaults are datatrove's current ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,12 +277,11 @@ impl FineWebQuality {
             return;
         }
 
-        let mut ws = Vec::new();
-        words::split_words(text, languages::word_rules(lang), &mut ws);
-        if ws.is_empty() {
+        let n_words = word_cache::with_words(text, languages::word_rules(lang), |ws| ws.len());
+        if n_words == 0 {
             return;
         }
-        let list = newlines as f64 / ws.len() as f64;
+        let list = newlines as f64 / n_words as f64;
         sig.check(
             Reason::ListRatio.code(),
             round(list),

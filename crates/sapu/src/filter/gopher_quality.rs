@@ -29,7 +29,8 @@ use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
-use crate::text::{self, chars, words};
+use crate::text::word_cache::{self, Words};
+use crate::text::{self, chars};
 
 /// The `gopher_quality` recipe table. Defaults are datatrove's (from the Gopher paper); `0`
 /// disables a check, as `None`/`0` does in datatrove.
@@ -255,126 +256,147 @@ impl GopherQuality {
     /// Run the checks in datatrove's order, recording values in `sig`.
     fn measure(&self, text: &str, lang: &str, sig: &mut Signals) {
         let r = self.rules.get(lang);
-        let mut ws = Vec::new();
-        words::split_words(text, languages::word_rules(lang), &mut ws);
-        let n_words = ws.len();
-
-        // 1. word count, over words with a non-punctuation character
-        let mut n_content = 0u64;
-        let mut content_chars = 0u64;
-        for w in &ws {
-            if w.chars().any(|c| !chars::is_datatrove_punct(c)) {
-                n_content += 1;
-                content_chars += text::char_len(w) as u64;
-            }
-        }
-        let short = r.min_doc_words > 0 && n_content < r.min_doc_words;
-        if sig.check(Reason::ShortDoc.code(), n_content, short) {
-            return;
-        }
-        let long = r.max_doc_words > 0 && n_content > r.max_doc_words;
-        if sig.check(Reason::LongDoc.code(), n_content, long) {
-            return;
-        }
-
-        // 2. mean word length (NaN without words: neither check fires, as in datatrove)
-        let avg = content_chars as f64 / n_content as f64;
-        if sig.check(
-            Reason::BelowAvg.code(),
-            languages::round6(avg),
-            r.min_avg > 0.0 && avg < r.min_avg,
-        ) {
-            return;
-        }
-        if sig.check(
-            Reason::AboveAvg.code(),
-            languages::round6(avg),
-            r.max_avg > 0.0 && avg > r.max_avg,
-        ) {
-            return;
-        }
-
-        // 3. symbols per word (datatrove divides by zero here on a text without words)
-        if n_words > 0 {
-            let hashes = text.bytes().filter(|&b| b == b'#').count() as f64 / n_words as f64;
-            if sig.check(
-                Reason::TooManyHashes.code(),
-                languages::round6(hashes),
-                r.max_symbol > 0.0 && hashes > r.max_symbol,
-            ) {
-                return;
-            }
-            let ellipsis = (text::count_occurrences(text, "...")
-                + text::count_occurrences(text, "…")) as f64
-                / n_words as f64;
-            if sig.check(
-                Reason::TooManyEllipsis.code(),
-                languages::round6(ellipsis),
-                r.max_symbol > 0.0 && ellipsis > r.max_symbol,
-            ) {
-                return;
-            }
-        }
-
-        // 4. bullet and ellipsis lines
-        let mut n_lines = 0usize;
-        let mut bullets = 0usize;
-        let mut end_ellipsis = 0usize;
-        for line in text::python_lines(text) {
-            n_lines += 1;
-            let l = text::py_lstrip(line);
-            if l.starts_with('•') || l.starts_with('-') {
-                bullets += 1;
-            }
-            let rr = text::py_rstrip(line);
-            if rr.ends_with("...") || rr.ends_with('…') {
-                end_ellipsis += 1;
-            }
-        }
-        if n_lines > 0 {
-            let b = bullets as f64 / n_lines as f64;
-            if sig.check(
-                Reason::TooManyBullets.code(),
-                languages::round6(b),
-                r.max_bullets > 0.0 && b > r.max_bullets,
-            ) {
-                return;
-            }
-            let e = end_ellipsis as f64 / n_lines as f64;
-            if sig.check(
-                Reason::TooManyEndEllipsis.code(),
-                languages::round6(e),
-                r.max_end_ellipsis > 0.0 && e > r.max_end_ellipsis,
-            ) {
-                return;
-            }
-        }
-
-        // 5. words with a letter
-        if n_words > 0 {
-            let alpha = ws.iter().filter(|w| w.chars().any(chars::is_alpha)).count() as f64
-                / n_words as f64;
-            if sig.check(
-                Reason::BelowAlpha.code(),
-                languages::round6(alpha),
-                r.min_alpha > 0.0 && alpha < r.min_alpha,
-            ) {
-                return;
-            }
-        }
-
-        // 6. stop words (case-sensitive, whole tokens)
-        let found = count_stop_words(&ws, &r.stop_words, r.distinct);
-        sig.check(
-            Reason::TooFewStopWords.code(),
-            found,
-            r.min_stop_words > 0 && found < r.min_stop_words,
-        );
+        word_cache::with_words(text, languages::word_rules(lang), |ws| {
+            measure_words(r, text, ws, sig)
+        });
     }
 }
 
+fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
+    let n_words = ws.len();
+
+    // 1. word count, over words with a non-punctuation character; words with a letter
+    let mut n_content = 0u64;
+    let mut content_chars = 0u64;
+    let mut n_alpha = 0usize;
+    for w in ws.iter() {
+        let (content, alpha) = if w.is_ascii() {
+            let b = w.as_bytes();
+            (
+                b.iter().any(u8::is_ascii_alphanumeric),
+                b.iter().any(u8::is_ascii_alphabetic),
+            )
+        } else {
+            (
+                w.chars().any(|c| !chars::is_datatrove_punct(c)),
+                w.chars().any(chars::is_alpha),
+            )
+        };
+        if content {
+            n_content += 1;
+            content_chars += text::char_len(w) as u64;
+        }
+        n_alpha += usize::from(alpha);
+    }
+    let short = r.min_doc_words > 0 && n_content < r.min_doc_words;
+    if sig.check(Reason::ShortDoc.code(), n_content, short) {
+        return;
+    }
+    let long = r.max_doc_words > 0 && n_content > r.max_doc_words;
+    if sig.check(Reason::LongDoc.code(), n_content, long) {
+        return;
+    }
+
+    // 2. mean word length (NaN without words: neither check fires, as in datatrove)
+    let avg = content_chars as f64 / n_content as f64;
+    if sig.check(
+        Reason::BelowAvg.code(),
+        languages::round6(avg),
+        r.min_avg > 0.0 && avg < r.min_avg,
+    ) {
+        return;
+    }
+    if sig.check(
+        Reason::AboveAvg.code(),
+        languages::round6(avg),
+        r.max_avg > 0.0 && avg > r.max_avg,
+    ) {
+        return;
+    }
+
+    // 3. symbols per word (datatrove divides by zero here on a text without words)
+    if n_words > 0 {
+        let hashes = text.bytes().filter(|&b| b == b'#').count() as f64 / n_words as f64;
+        if sig.check(
+            Reason::TooManyHashes.code(),
+            languages::round6(hashes),
+            r.max_symbol > 0.0 && hashes > r.max_symbol,
+        ) {
+            return;
+        }
+        let ellipsis = (text::count_occurrences(text, "...") + text::count_occurrences(text, "…"))
+            as f64
+            / n_words as f64;
+        if sig.check(
+            Reason::TooManyEllipsis.code(),
+            languages::round6(ellipsis),
+            r.max_symbol > 0.0 && ellipsis > r.max_symbol,
+        ) {
+            return;
+        }
+    }
+
+    // 4. bullet and ellipsis lines
+    let mut n_lines = 0usize;
+    let mut bullets = 0usize;
+    let mut end_ellipsis = 0usize;
+    for line in text::python_lines(text) {
+        n_lines += 1;
+        let l = text::py_lstrip(line);
+        if l.starts_with('•') || l.starts_with('-') {
+            bullets += 1;
+        }
+        let rr = text::py_rstrip(line);
+        if rr.ends_with("...") || rr.ends_with('…') {
+            end_ellipsis += 1;
+        }
+    }
+    if n_lines > 0 {
+        let b = bullets as f64 / n_lines as f64;
+        if sig.check(
+            Reason::TooManyBullets.code(),
+            languages::round6(b),
+            r.max_bullets > 0.0 && b > r.max_bullets,
+        ) {
+            return;
+        }
+        let e = end_ellipsis as f64 / n_lines as f64;
+        if sig.check(
+            Reason::TooManyEndEllipsis.code(),
+            languages::round6(e),
+            r.max_end_ellipsis > 0.0 && e > r.max_end_ellipsis,
+        ) {
+            return;
+        }
+    }
+
+    // 5. words with a letter
+    if n_words > 0 {
+        let alpha = n_alpha as f64 / n_words as f64;
+        if sig.check(
+            Reason::BelowAlpha.code(),
+            languages::round6(alpha),
+            r.min_alpha > 0.0 && alpha < r.min_alpha,
+        ) {
+            return;
+        }
+    }
+
+    // 6. stop words (case-sensitive, whole tokens)
+    let found = count_stop_words(ws.iter(), &r.stop_words, r.distinct);
+    sig.check(
+        Reason::TooFewStopWords.code(),
+        found,
+        r.min_stop_words > 0 && found < r.min_stop_words,
+    );
+}
+
 /// Stop words present among `ws`: distinct ones, or every occurrence.
-fn count_stop_words(ws: &[&str], stop_words: &[String], distinct: bool) -> u64 {
+fn count_stop_words<'a>(
+    ws: impl Iterator<Item = &'a str>,
+    stop_words: &[String],
+    distinct: bool,
+) -> u64 {
     let max_len = stop_words.iter().map(String::len).max().unwrap_or(0);
     let mut seen = vec![false; stop_words.len()];
     let mut count = 0u64;

@@ -21,8 +21,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +30,7 @@ use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
+use crate::text::word_cache::{self, Words};
 use crate::text::{self, words};
 
 /// The `gopher_repetition` recipe table. Defaults are datatrove's (the Gopher paper's table A1);
@@ -291,25 +291,52 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// A hasher for keys that are already well-mixed 64-bit hashes.
+/// An open-addressing table of one document's n-gram keys (64-bit hashes, already well mixed),
+/// each with a count and the position it was first seen at; its slots are reused from one
+/// n-gram size to the next. Cheaper than a general hash map for this one job: no hashing, no
+/// growth, one probe sequence per n-gram, and emptying it is one increment (a slot whose
+/// generation is not the current one is empty) instead of clearing memory.
 #[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+struct NgramTable {
+    /// `(key, count, first position)`.
+    slots: Vec<(u64, u32, u32)>,
+    /// Generation in which each slot was filled.
+    gens: Vec<u32>,
+    gen: u32,
+    mask: usize,
 }
 
-type IdBuild = BuildHasherDefault<IdentityHasher>;
+impl NgramTable {
+    /// Empty the table, sized for `items` keys (load factor at most 1/2).
+    fn reset(&mut self, items: usize) {
+        let cap = (items * 2).next_power_of_two().max(16);
+        if cap > self.slots.len() || self.gen == u32::MAX {
+            self.slots = vec![(0, 0, 0); cap];
+            self.gens = vec![0; cap];
+            self.gen = 0;
+        }
+        self.gen += 1;
+        // Probe over the first `cap` slots only: a smaller mask keeps them dense.
+        self.mask = cap - 1;
+    }
+
+    /// The slot holding `key` and whether the key was there already; a new key is inserted
+    /// with count 0 and first position `pos`.
+    fn slot(&mut self, key: u64, pos: usize) -> (&mut (u64, u32, u32), bool) {
+        let mut i = key as usize & self.mask;
+        loop {
+            if self.gens[i] != self.gen {
+                self.gens[i] = self.gen;
+                self.slots[i] = (key, 0, pos as u32);
+                return (&mut self.slots[i], false);
+            }
+            if self.slots[i].0 == key {
+                return (&mut self.slots[i], true);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 const MOD: u64 = (1 << 61) - 1;
 const BASE: u64 = 0x1f3d_5b79_a2c4_e681 % MOD;
@@ -349,7 +376,7 @@ struct WordTable {
 }
 
 impl WordTable {
-    fn new(ws: &[&str]) -> Self {
+    fn new(ws: Words<'_>) -> Self {
         let n = ws.len();
         let mut t = WordTable {
             word_hash: Vec::with_capacity(n),
@@ -363,7 +390,7 @@ impl WordTable {
         t.prefix.push(0);
         t.prefix_bytes.push(0);
         t.prefix_chars.push(0);
-        for w in ws {
+        for w in ws.iter() {
             let mut wh = 0u64;
             for &b in w.as_bytes() {
                 wh = mulmod(wh, BASE) + u64::from(b) + 1;
@@ -372,7 +399,7 @@ impl WordTable {
                 }
             }
             let len = w.len() as u64;
-            h = mulmod(h, pow(BASE, len)) + wh;
+            h = mulmod(h, t.power(len)) + wh;
             if h >= MOD {
                 h -= MOD;
             }
@@ -392,7 +419,10 @@ impl WordTable {
     fn concat_hash(&mut self, i: usize, j: usize) -> u64 {
         let len = self.prefix_bytes[j] - self.prefix_bytes[i];
         let p = self.power(len);
-        let h = (self.prefix[j] + MOD - mulmod(self.prefix[i], p)) % MOD;
+        let mut h = self.prefix[j] + MOD - mulmod(self.prefix[i], p);
+        if h >= MOD {
+            h -= MOD;
+        }
         mix(h ^ (len << 48))
     }
 
@@ -408,33 +438,42 @@ impl WordTable {
     }
 }
 
-fn pow(b: u64, mut e: u64) -> u64 {
-    let (mut acc, mut base) = (1u64, b);
-    while e > 0 {
-        if e & 1 == 1 {
-            acc = mulmod(acc, base);
+/// Keys of the space-joined n-grams at each position, for one n at a time: the key of an n-gram
+/// folds its word hashes, so the keys for n + 1 extend those for n in place.
+struct SpacedKeys {
+    keys: Vec<u64>,
+    n: usize,
+}
+
+impl SpacedKeys {
+    /// Keys for n-grams of `n` words (`n <= words`), position `i` at `keys[i]`.
+    fn for_n(&mut self, t: &WordTable, n: usize) -> &[u64] {
+        let words = &t.word_hash;
+        if n < self.n || self.n == 0 {
+            self.keys.clear();
+            self.keys.resize(words.len(), 0);
+            self.n = 0;
         }
-        base = mulmod(base, base);
-        e >>= 1;
+        while self.n < n {
+            let m = self.n;
+            for (i, k) in self.keys[..words.len() - m].iter_mut().enumerate() {
+                *k = mix(*k ^ words[i + m]);
+            }
+            self.n += 1;
+        }
+        &self.keys[..words.len() + 1 - n]
     }
-    acc
 }
 
 /// Characters covered by the most frequent space-joined n-gram (first seen wins a tie), as
 /// datatrove's `find_top_duplicate`: its length times its count.
-fn top_ngram_chars(t: &WordTable, n: usize) -> usize {
-    let count = t.word_hash.len() + 1 - n;
-    let mut counts: HashMap<u64, (u32, u32), IdBuild> =
-        HashMap::with_capacity_and_hasher(count, IdBuild::default());
-    for i in 0..count {
-        let mut k = 0u64;
-        for h in &t.word_hash[i..i + n] {
-            k = mix(k ^ h);
-        }
-        counts.entry(k).or_insert((0, i as u32)).0 += 1;
-    }
+fn top_ngram_chars(t: &WordTable, keys: &[u64], n: usize, table: &mut NgramTable) -> usize {
+    table.reset(keys.len());
     let mut best = (0u32, u32::MAX);
-    for &(c, first) in counts.values() {
+    for (i, &k) in keys.iter().enumerate() {
+        let (slot, _) = table.slot(k, i);
+        slot.1 += 1;
+        let (c, first) = (slot.1, slot.2);
         if c > best.0 || (c == best.0 && first < best.1) {
             best = (c, first);
         }
@@ -445,18 +484,17 @@ fn top_ngram_chars(t: &WordTable, n: usize) -> usize {
 }
 
 /// Characters in repeated separator-less n-grams, as datatrove's `find_all_duplicate`.
-fn duplicated_ngram_chars(t: &mut WordTable, n: usize, set: &mut HashSet<u64, IdBuild>) -> usize {
-    set.clear();
+fn duplicated_ngram_chars(t: &mut WordTable, n: usize, table: &mut NgramTable) -> usize {
     let total = t.word_hash.len();
+    table.reset((total + 1).saturating_sub(n));
     let mut repeated = 0usize;
     let mut i = 0;
     while i + n <= total {
         let k = t.concat_hash(i, i + n);
-        if set.contains(&k) {
+        if table.slot(k, i).1 {
             repeated += (t.prefix_chars[i + n] - t.prefix_chars[i]) as usize;
             i += n;
         } else {
-            set.insert(k);
             i += 1;
         }
     }
@@ -519,24 +557,35 @@ impl GopherRepetition {
         if r.top_n_grams.is_empty() && r.dup_n_grams.is_empty() {
             return;
         }
-        let mut ws = Vec::new();
-        words::split_words(text, languages::word_rules(lang), &mut ws);
-        let mut table = WordTable::new(&ws);
-        for &(n, frac) in &r.top_n_grams {
-            if ws.len() < n {
-                continue;
-            }
-            let f = top_ngram_chars(&table, n) as f64 / lf;
-            if sig.check(Reason::TopNGram(n).code(), round(f), f > frac) {
-                return;
-            }
+        word_cache::with_words(text, languages::word_rules(lang), |ws| {
+            ngram_checks(r, ws, lf, sig);
+        });
+    }
+}
+
+/// The n-gram checks, in datatrove's order.
+fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals) {
+    let round = languages::round6;
+    let mut t = WordTable::new(ws);
+    let mut table = NgramTable::default();
+    let mut keys = SpacedKeys {
+        keys: Vec::new(),
+        n: 0,
+    };
+    for &(n, frac) in &r.top_n_grams {
+        if ws.len() < n {
+            continue;
         }
-        let mut set = HashSet::with_capacity_and_hasher(ws.len(), IdBuild::default());
-        for &(n, frac) in &r.dup_n_grams {
-            let f = duplicated_ngram_chars(&mut table, n, &mut set) as f64 / lf;
-            if sig.check(Reason::DuplicatedNGrams(n).code(), round(f), f > frac) {
-                return;
-            }
+        let k = keys.for_n(&t, n);
+        let f = top_ngram_chars(&t, k, n, &mut table) as f64 / lf;
+        if sig.check(Reason::TopNGram(n).code(), round(f), f > frac) {
+            return;
+        }
+    }
+    for &(n, frac) in &r.dup_n_grams {
+        let f = duplicated_ngram_chars(&mut t, n, &mut table) as f64 / lf;
+        if sig.check(Reason::DuplicatedNGrams(n).code(), round(f), f > frac) {
+            return;
         }
     }
 }

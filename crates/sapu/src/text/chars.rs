@@ -60,20 +60,33 @@ pub fn is_unicode_punct(c: char) -> bool {
 /// terminal punctuation of every script. A word made only of these is a "symbol word".
 #[inline]
 pub fn is_datatrove_punct(c: char) -> bool {
-    in_set(tables::DT_PUNCTUATION, c)
+    if c.is_ascii() {
+        // Every ASCII character but letters, digits, tab, newline and space.
+        !c.is_ascii_alphanumeric() && !matches!(c, '\t' | '\n' | ' ')
+    } else {
+        in_set(tables::DT_PUNCTUATION, c)
+    }
 }
 
 /// datatrove's `TERMINAL_PUNCTUATION`: sentence-final marks across scripts (`.` `?` `!` `。`
 /// ...; not quotes, not `…`).
 #[inline]
 pub fn is_terminal_punct(c: char) -> bool {
-    in_set(tables::DT_TERMINAL_PUNCTUATION, c)
+    if c.is_ascii() {
+        matches!(c, '.' | '?' | '!')
+    } else {
+        in_set(tables::DT_TERMINAL_PUNCTUATION, c)
+    }
 }
 
 /// spaCy's sentencizer marks (a token equal to one of these ends a sentence).
 #[inline]
 pub fn is_sentence_mark(c: char) -> bool {
-    in_set(tables::SENTENCIZER_PUNCT, c)
+    if c.is_ascii() {
+        matches!(c, '.' | '?' | '!')
+    } else {
+        in_set(tables::SENTENCIZER_PUNCT, c)
+    }
 }
 
 /// spaCy's `ALPHA` class.
@@ -141,5 +154,27 @@ mod tests {
         assert!(is_terminal_punct('.') && is_terminal_punct('。') && !is_terminal_punct('"'));
         assert!(!is_terminal_punct('…'));
         assert!(is_sentence_mark('?') && !is_sentence_mark(','));
+    }
+
+    #[test]
+    fn ascii_fast_paths_match_the_tables() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            assert_eq!(
+                is_datatrove_punct(c),
+                in_set(tables::DT_PUNCTUATION, c),
+                "{b}"
+            );
+            assert_eq!(
+                is_terminal_punct(c),
+                in_set(tables::DT_TERMINAL_PUNCTUATION, c),
+                "{b}"
+            );
+            assert_eq!(
+                is_sentence_mark(c),
+                in_set(tables::SENTENCIZER_PUNCT, c),
+                "{b}"
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod chars;
 pub mod normalize;
 #[rustfmt::skip]
 mod tables;
+pub mod word_cache;
 pub mod words;
 
 /// Lines of a text split on `\n` only (never on U+2028 or U+0085, which real text contains),
@@ -18,6 +19,17 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
 pub fn python_lines(text: &str) -> PythonLines<'_> {
     PythonLines { rest: text }
 }
+
+/// Bytes that are, or start, a line separator of [`python_lines`].
+static MAY_END_LINE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x0a..=0x0d | 0x1c..=0x1e | 0xc2 | 0xe2);
+        b += 1;
+    }
+    t
+};
 
 /// Iterator of [`python_lines`].
 pub struct PythonLines<'a> {
@@ -35,6 +47,10 @@ impl<'a> Iterator for PythonLines<'a> {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            if !MAY_END_LINE[usize::from(b)] {
+                i += 1;
+                continue;
+            }
             let sep_len = match b {
                 b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
                 b'\r' => {

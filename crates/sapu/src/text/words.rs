@@ -103,6 +103,9 @@ type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 struct Specials {
     map: FxMap<&'static str, Vec<u16>>,
+    /// One bit per (length, first byte, last byte) signature of the keys of `map`: most
+    /// chunks are not special cases, and this rejects them without touching the large map.
+    filter: Vec<u64>,
     /// Whether some all-ASCII-alphanumeric chunk splits (English: "cannot", "10am" ...).
     alnum_splits: bool,
     /// Special cases the affix rules would split, with the number of pieces they split into:
@@ -138,17 +141,47 @@ impl Specials {
             };
             map.insert(orth, lens);
         }
+        let mut filter = vec![0u64; FILTER_BITS / 64];
+        for k in map.keys() {
+            let i = filter_index(k);
+            filter[i / 64] |= 1 << (i % 64);
+        }
         Specials {
             map,
+            filter,
             alnum_splits,
             merges: FxMap::default(),
             max_merge: 0,
         }
     }
 
+    /// Whether `s` may be a special case (no false negatives).
+    #[inline]
+    fn maybe(&self, s: &str) -> bool {
+        let i = filter_index(s);
+        self.filter[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// The special case `s`, if it is one.
+    #[inline]
+    fn get(&self, s: &str) -> Option<&Vec<u16>> {
+        if self.maybe(s) {
+            self.map.get(s)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `s` is a special case.
+    #[inline]
+    fn contains(&self, s: &str) -> bool {
+        self.maybe(s) && self.map.contains_key(s)
+    }
+
     fn with_merges(mut self, rules: WordRules) -> Specials {
         let none = Specials {
             map: FxMap::default(),
+            filter: vec![0u64; FILTER_BITS / 64],
             alnum_splits: false,
             merges: FxMap::default(),
             max_merge: 0,
@@ -168,6 +201,22 @@ impl Specials {
         }
         self
     }
+}
+
+const FILTER_BITS: usize = 1 << 16;
+
+/// Bit of [`Specials::filter`] for a string: a mix of its length and first and last bytes.
+#[inline]
+fn filter_index(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (first, last) = match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) => (u32::from(f), u32::from(l)),
+        _ => (0, 0),
+    };
+    let h = (b.len() as u32).wrapping_mul(0x9E37_79B1)
+        ^ first.wrapping_mul(0x85EB_CA77)
+        ^ last.wrapping_mul(0xC2B2_AE3D);
+    (h.wrapping_mul(0x27D4_EB2F) >> 16) as usize
 }
 
 const BASE_CURRENCY_MULTI: &[&str] = &["US$", "C$", "A$"];
@@ -463,11 +512,7 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
             // alone or digits alone; only a special case can split it.
-            match specials
-                .alnum_splits
-                .then(|| specials.map.get(chunk))
-                .flatten()
-            {
+            match specials.alnum_splits.then(|| specials.get(chunk)).flatten() {
                 Some(lens) => push_special(chunk, lens, out),
                 None => out.push(chunk),
             }
@@ -476,12 +521,8 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         if let Some((core, mark)) = word_and_mark(chunk) {
             // Fast path: a letters-only or digits-only word followed by `,` `;` `:` `!` `?` or
             // `)` (or a `.` that the suffix rule splits), unless the chunk is a special case.
-            if !currency_prefix_possible(core, rules) && !specials.map.contains_key(chunk) {
-                match specials
-                    .alnum_splits
-                    .then(|| specials.map.get(core))
-                    .flatten()
-                {
+            if !currency_prefix_possible(core, rules) && !specials.contains(chunk) {
+                match specials.alnum_splits.then(|| specials.get(core)).flatten() {
                     Some(lens) => push_special(core, lens, out),
                     None => out.push(core),
                 }
@@ -544,7 +585,7 @@ fn tokenize_chunk<'a>(
     out: &mut Vec<&'a str>,
     suffixes: &mut Vec<&'a str>,
 ) {
-    if let Some(lens) = specials.map.get(chunk) {
+    if let Some(lens) = specials.get(chunk) {
         push_special(chunk, lens, out);
         return;
     }
@@ -568,8 +609,8 @@ fn merge_specials<'a>(chunk: &'a str, first: usize, specials: &Specials, out: &m
         for len in (2..=max).rev() {
             let last = pieces[i + len - 1];
             let span = &chunk[offset(pieces[i])..offset(last) + last.len()];
-            if specials.merges.get(span) == Some(&len) {
-                if let Some(lens) = specials.map.get(span) {
+            if specials.maybe(span) && specials.merges.get(span) == Some(&len) {
+                if let Some(lens) = specials.get(span) {
                     push_special(span, lens, out);
                     i += len;
                     merged = true;
@@ -597,14 +638,14 @@ fn split_chunk<'a>(
     let mut last_len = usize::MAX;
     // spaCy `_split_affixes`
     while !s.is_empty() && s.len() != last_len {
-        if specials.map.contains_key(s) {
+        if specials.contains(s) {
             break;
         }
         last_len = s.len();
         let pre = find_prefix(s, rules);
         if pre != 0 {
             let minus_pre = &s[pre..];
-            if !minus_pre.is_empty() && specials.map.contains_key(minus_pre) {
+            if !minus_pre.is_empty() && specials.contains(minus_pre) {
                 out.push(&s[..pre]);
                 s = minus_pre;
                 break;
@@ -613,7 +654,7 @@ fn split_chunk<'a>(
         let suf = find_suffix(&s[pre..], rules);
         if suf != 0 {
             let minus_suf = &s[..s.len() - suf];
-            if !minus_suf.is_empty() && specials.map.contains_key(minus_suf) {
+            if !minus_suf.is_empty() && specials.contains(minus_suf) {
                 suffixes.push(&s[s.len() - suf..]);
                 s = minus_suf;
                 break;
@@ -630,13 +671,13 @@ fn split_chunk<'a>(
             suffixes.push(&s[s.len() - suf..]);
             s = &s[..s.len() - suf];
         }
-        if !s.is_empty() && specials.map.contains_key(s) {
+        if !s.is_empty() && specials.contains(s) {
             break;
         }
     }
     // spaCy `_attach_tokens`
     if !s.is_empty() {
-        if let Some(lens) = specials.map.get(s) {
+        if let Some(lens) = specials.get(s) {
             push_special(s, lens, out);
         } else if is_url(s) {
             out.push(s);
@@ -669,9 +710,12 @@ fn find_prefix(s: &str, rules: WordRules) -> usize {
     if is_currency_char(c) {
         return cl;
     }
-    for cur in rules.currencies() {
-        if s.starts_with(cur) {
-            return cur.len();
+    // Currency codes all start with one of these letters.
+    if matches!(c, 'U' | 'C' | 'A' | 'R' | 'I' | 'S' | 'M') {
+        for cur in rules.currencies() {
+            if s.starts_with(cur) {
+                return cur.len();
+            }
         }
     }
     if icon(c) {
@@ -780,7 +824,10 @@ fn suffix_matches(s: &str, p: usize, rules: WordRules) -> bool {
         if prev_digit && (ID_UNITS.contains(&rem) || rem == "%") {
             return true;
         }
-        if prev.is_some_and(|c| c.is_ascii_digit() || alpha(c)) && ID_HTML_SUFFIXES.contains(&rem) {
+        if rem.starts_with("</")
+            && prev.is_some_and(|c| c.is_ascii_digit() || alpha(c))
+            && ID_HTML_SUFFIXES.contains(&rem)
+        {
             return true;
         }
     }
@@ -854,7 +901,7 @@ fn infix_at(s: &str, i: usize, prev: Option<char>, c: char, rules: WordRules) ->
     }
     // (?<=[{a}0-9])(?:{h})(?=[{a}]) for en, (?<=[{a}]) for the base rules id/ms use
     let hyphen_ok = prev_alpha || (prev_digit && rules == WordRules::English);
-    if hyphen_ok {
+    if hyphen_ok && matches!(c, '-' | '–' | '—' | '~') {
         for h in ["-", "–", "—", "--", "---", "——", "~"] {
             if rest.starts_with(h) && next_after(h.len()).is_some_and(alpha) {
                 return h.len();
@@ -995,8 +1042,9 @@ fn host_ok(host: &str) -> bool {
 
 /// Count sentences as spaCy's sentencizer does on the words of `text`: a new sentence starts at
 /// the first word that is not punctuation after a word that is a sentence mark.
-pub fn count_sentences(words: &[&str]) -> usize {
-    if words.is_empty() {
+pub fn count_sentences<'a>(words: impl IntoIterator<Item = &'a str>) -> usize {
+    let mut words = words.into_iter().peekable();
+    if words.peek().is_none() {
         return 0;
     }
     let mut n = 1;
@@ -1065,6 +1113,18 @@ mod tests {
     }
 
     #[test]
+    fn currency_codes_start_with_the_letters_the_prefix_check_looks_for() {
+        for rules in [WordRules::English, WordRules::Indonesian, WordRules::Malay] {
+            for cur in rules.currencies() {
+                assert!(
+                    cur.starts_with(['U', 'C', 'A', 'R', 'I', 'S', 'M']),
+                    "{cur}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn recognises_urls() {
         for (s, want) in [
             ("example.com", true),
@@ -1082,7 +1142,7 @@ mod tests {
     #[test]
     fn counts_sentences_like_the_sentencizer() {
         let w = words("One. Two! \"Three?\" Four... five", WordRules::English);
-        assert_eq!(count_sentences(&w), 4);
-        assert_eq!(count_sentences(&[]), 0);
+        assert_eq!(count_sentences(w.iter().copied()), 4);
+        assert_eq!(count_sentences([]), 0);
     }
 }

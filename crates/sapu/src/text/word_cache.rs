@@ -1,0 +1,176 @@
+//! The words of a document, split once and shared by every filter that asks for them.
+//!
+//! The four quality filters each need datatrove's words of the same text, and splitting them is
+//! most of their cost. [`with_words`] remembers, per thread, the word spans of the last text it
+//! split. The engine runs a document through all its document stages on one thread, one stage
+//! after the other, so `gopher_repetition`, `gopher_quality`, `c4_quality` and
+//! `fineweb_quality` split each document once between them. The key is a copy of the text,
+//! compared byte for byte with the text asked about (and the word rules), so a changed or
+//! different document never gets another one's words; the copy and the comparison cost a
+//! `memcpy`/`memcmp` of the text, far less than splitting it. Texts over [`MAX_CACHED`] bytes are
+//! split without being remembered, so a thread never holds on to a huge document.
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use super::words::{split_words, WordRules};
+
+/// Largest text (bytes) whose words are remembered.
+pub const MAX_CACHED: usize = 1 << 20;
+
+/// The words of one text: byte ranges into it, in order.
+#[derive(Clone, Copy)]
+pub struct Words<'a> {
+    text: &'a str,
+    spans: &'a [Range<usize>],
+}
+
+impl<'a> Words<'a> {
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The `i`-th word.
+    pub fn get(&self, i: usize) -> &'a str {
+        &self.text[self.spans[i].clone()]
+    }
+
+    /// The words in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
+        let text = self.text;
+        self.spans.iter().map(move |r| &text[r.clone()])
+    }
+
+    /// Byte ranges of the words in the text.
+    pub fn spans(&self) -> &'a [Range<usize>] {
+        self.spans
+    }
+
+    /// The words lying within bytes `range` of the text (a line, say), as a view of their own.
+    /// Words never straddle whitespace, so for a range cut at whitespace these are exactly the
+    /// words of that piece of text.
+    pub fn within(&self, range: Range<usize>) -> Words<'a> {
+        let lo = self.spans.partition_point(|s| s.start < range.start);
+        let hi = lo + self.spans[lo..].partition_point(|s| s.end <= range.end);
+        Words {
+            text: self.text,
+            spans: &self.spans[lo..hi],
+        }
+    }
+}
+
+#[derive(Default)]
+struct Cache {
+    rules: Option<WordRules>,
+    text: String,
+    spans: Vec<Range<usize>>,
+}
+
+thread_local! {
+    static LAST: RefCell<Cache> = RefCell::new(Cache::default());
+}
+
+fn spans_of(text: &str, rules: WordRules, spans: &mut Vec<Range<usize>>) {
+    let mut ws = Vec::new();
+    split_words(text, rules, &mut ws);
+    let base = text.as_ptr() as usize;
+    spans.clear();
+    spans.extend(ws.iter().map(|w| {
+        let start = w.as_ptr() as usize - base;
+        start..start + w.len()
+    }));
+}
+
+/// Call `f` with the words of `text` under `rules`, splitting `text` only when it is not the
+/// text this thread split last.
+pub fn with_words<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> R) -> R {
+    if text.len() > MAX_CACHED {
+        return uncached(text, rules, f);
+    }
+    LAST.with(|cell| {
+        // A nested call (from inside `f`) splits without the cache.
+        let Ok(mut c) = cell.try_borrow_mut() else {
+            return uncached(text, rules, f);
+        };
+        if c.rules != Some(rules) || c.text != text {
+            c.rules = Some(rules);
+            c.text.clear();
+            c.text.push_str(text);
+            spans_of(text, rules, &mut c.spans);
+        }
+        f(Words {
+            text,
+            spans: &c.spans,
+        })
+    })
+}
+
+fn uncached<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> R) -> R {
+    let mut spans = Vec::new();
+    spans_of(text, rules, &mut spans);
+    f(Words {
+        text,
+        spans: &spans,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(text: &str, rules: WordRules) -> Vec<String> {
+        with_words(text, rules, |w| w.iter().map(String::from).collect())
+    }
+
+    #[test]
+    fn gives_the_words_of_the_text_asked_about() {
+        let a = "Hello, world!";
+        assert_eq!(collect(a, WordRules::English), ["Hello", ",", "world", "!"]);
+        // same text again (cached), an equal text at another address, then a different one
+        assert_eq!(collect(a, WordRules::English), ["Hello", ",", "world", "!"]);
+        let copy = String::from(a);
+        assert_eq!(
+            collect(&copy, WordRules::English),
+            ["Hello", ",", "world", "!"]
+        );
+        assert_eq!(collect("Hello, world?", WordRules::English)[3], "?");
+        // same text, other rules
+        assert_eq!(collect("buku-nya", WordRules::Indonesian), ["buku", "-nya"]);
+        assert_eq!(
+            collect("buku-nya", WordRules::English),
+            ["buku", "-", "nya"]
+        );
+    }
+
+    #[test]
+    fn nested_calls_and_huge_texts_work_without_the_cache() {
+        let got = with_words("one two", WordRules::English, |outer| {
+            let inner = collect("three four five", WordRules::English);
+            (outer.len(), inner.len())
+        });
+        assert_eq!(got, (2, 3));
+        let big = "word ".repeat(MAX_CACHED / 5 + 1);
+        assert_eq!(
+            with_words(&big, WordRules::English, |w| w.len()),
+            MAX_CACHED / 5 + 1
+        );
+    }
+
+    #[test]
+    fn within_selects_the_words_of_a_range() {
+        let text = "First line here.\nSecond, line.";
+        with_words(text, WordRules::English, |w| {
+            let second = w.within(17..text.len());
+            let got: Vec<&str> = second.iter().collect();
+            assert_eq!(got, ["Second", ",", "line", "."]);
+            assert_eq!(w.within(0..16).len(), 4);
+            assert_eq!(w.within(16..17).len(), 0);
+        });
+    }
+}
