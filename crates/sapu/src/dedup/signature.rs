@@ -172,6 +172,33 @@ impl Hasher {
         }
     }
 
+    /// The signature of a document given as its shingle strings (already cut by the caller,
+    /// e.g. to compare with other MinHash tools on the same shingles), written into `sig`.
+    /// Each string is hashed once (XXH3, this hasher's seed) straight into the permutation
+    /// input; duplicates need not be removed. Equal to [`Hasher::signature`] of the strings'
+    /// 64-bit hashes.
+    pub fn signature_of_strings<'a, I>(&self, shingles: I, scratch: &mut Scratch, sig: &mut [u64])
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let seed = self.seed;
+        let hash = |x: &[u8]| xxh3_64_with_seed(x, seed);
+        if self.bits == 32 {
+            let Scratch { folded, sig32, .. } = scratch;
+            folded.clear();
+            folded.extend(shingles.into_iter().map(|x| fold32(hash(x))));
+            sig32.resize(sig.len(), 0);
+            self.signature32(folded, sig32);
+            for (s, &v) in sig.iter_mut().zip(sig32.iter()) {
+                *s = u64::from(v);
+            }
+        } else {
+            scratch.shingles.clear();
+            scratch.shingles.extend(shingles.into_iter().map(hash));
+            self.signature(&scratch.shingles, sig);
+        }
+    }
+
     fn fold_and_sign32(
         &self,
         shingles: &[u64],
@@ -180,7 +207,7 @@ impl Hasher {
         sig: &mut [u64],
     ) {
         folded.clear();
-        folded.extend(shingles.iter().map(|&h| (h ^ (h >> 32)) as u32));
+        folded.extend(shingles.iter().map(|&h| fold32(h)));
         out.resize(sig.len(), 0);
         self.signature32(folded, out);
         for (s, &v) in sig.iter_mut().zip(out.iter()) {
@@ -231,6 +258,12 @@ fn sign32_body(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
         }
         sig[i] = m;
     }
+}
+
+/// A 64-bit shingle hash folded to the 32-bit permutation input.
+#[inline]
+fn fold32(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
 }
 
 /// The shingle hash of a window of word hashes: order-sensitive fold, then a final mix.
@@ -394,6 +427,23 @@ mod tests {
             })
             .collect();
         assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn signatures_of_strings_equal_signatures_of_their_hashes() {
+        for bits in [32, 64] {
+            let h = Hasher::with_bits(40, 5, 7, Normalization::default(), bits);
+            let strings = ["satu dua", "tiga empat", "lima", "satu dua"];
+            let hashes: Vec<u64> = strings
+                .iter()
+                .map(|s| xxh3_64_with_seed(s.as_bytes(), 7))
+                .collect();
+            let (mut direct, mut via) = (vec![0; 40], vec![0; 40]);
+            h.signature(&hashes, &mut direct);
+            let mut scratch = Scratch::default();
+            h.signature_of_strings(strings.iter().map(|s| s.as_bytes()), &mut scratch, &mut via);
+            assert_eq!(via, direct, "{bits} bits");
+        }
     }
 
     #[test]
