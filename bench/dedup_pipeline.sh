@@ -48,7 +48,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 sw=$(median "${sapu_walls[@]}") sc=$(median "${sapu_cpus[@]}")
 dw=$(median "${dt_walls[@]}") dc=$(median "${dt_cpus[@]}")
-removed=$(python3 -c "import json; s = json.load(open('$work/sapu-out/summary.json')); print(s['docs_in'] - s['kept_docs'] if 'docs_in' in s else s)" 2>/dev/null || echo "?")
+removed=$(python3 -c "import json; s = json.load(open('$work/sapu-out/summary.json')); print(s['removed_docs'], s['removed'])" 2>/dev/null || echo "?")
 echo
 echo "corpus: $(wc -l <"$corpus") documents, $(du -m "$corpus" | cut -f1) MB; threads/workers: $threads; runs: $runs (median)"
 echo "sapu dedup:          wall $sw s, cpu $sc s (removed: $removed)"

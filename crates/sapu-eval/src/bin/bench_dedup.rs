@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--runs 5] [--bits 32|64|both] [--dump-shingles FILE]
-//! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000] [--memory-mb 1024]
 //! ```
 //! `speed` reads real news (IndoSum, detik, Liputan6) from the shared data, and times on one
 //! thread: (1) the whole path text -> normalise -> 5-gram shingles -> 128-permutation
@@ -46,12 +46,13 @@ fn main() -> Result<()> {
                 .map(|d| d.parse())
                 .transpose()?
                 .unwrap_or(10_000_000),
+            flag("--memory-mb").map(|d| d.parse()).transpose()?,
         ),
         Some("--help" | "-h") => {
             println!(
                 "usage: bench_dedup speed [--runs N] [--bits 32|64|both] [--dump-shingles FILE]"
             );
-            println!("       bench_dedup memory [--docs N]");
+            println!("       bench_dedup memory [--docs N] [--memory-mb MiB]");
             Ok(())
         }
         Some(other) => bail!("unknown mode `{other}`: use `speed` or `memory`"),
@@ -255,8 +256,11 @@ fn vm_hwm_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn memory(docs: u64) -> Result<()> {
-    let config = MinHashDedupConfig::default();
+fn memory(docs: u64, memory_mb: Option<usize>) -> Result<()> {
+    let mut config = MinHashDedupConfig::default();
+    if let Some(m) = memory_mb {
+        config.memory_mb = m;
+    }
     let Ok(Stage::Corpus(mut stage)) = config.build(&BuildContext::default()) else {
         bail!("default config does not build")
     };
@@ -289,8 +293,9 @@ fn memory(docs: u64) -> Result<()> {
         k += n;
     }
     println!(
-        "{docs} synthetic documents (40 words; {} injected near-copies), default minhash_dedup (20 bands x 6 rows, verified)",
-        (1001..docs).filter(|k| k % 20 == 19).count()
+        "{docs} synthetic documents (40 words; {} injected near-copies), default minhash_dedup (20 bands x 6 rows, verified), memory_mb = {}",
+        (1001..docs).filter(|k| k % 20 == 19).count(),
+        config.memory_mb
     );
     println!("removed as near_duplicate: {removed}");
     println!("counters: {:?}", stats.0);
