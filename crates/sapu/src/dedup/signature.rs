@@ -236,28 +236,33 @@ unsafe fn sign32_avx2(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
     sign32_body(shingles, a, b, sig);
 }
 
-/// The 32-bit signature loop: blocks of `LANES32` permutations, shingles inside.
+/// The 32-bit signature loop: blocks of `LANES32` permutations, shingles inside. A last,
+/// partial block (e.g. 120 = 3 x 32 + 24 permutations) runs as a full block padded with unused
+/// permutations: vector lanes are cheaper than a scalar loop.
 #[inline(always)]
 fn sign32_body(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
-    let full = sig.len() / LANES32 * LANES32;
-    for start in (0..full).step_by(LANES32) {
-        let ab: [u32; LANES32] = a[start..start + LANES32].try_into().unwrap();
-        let bb: [u32; LANES32] = b[start..start + LANES32].try_into().unwrap();
-        let mut acc = [u32::MAX; LANES32];
-        for &h in shingles {
-            for j in 0..LANES32 {
-                acc[j] = acc[j].min(ab[j].wrapping_mul(h).wrapping_add(bb[j]));
-            }
-        }
-        sig[start..start + LANES32].copy_from_slice(&acc);
+    let mut start = 0;
+    while start < sig.len() {
+        let n = LANES32.min(sig.len() - start);
+        let (mut ab, mut bb) = ([1u32; LANES32], [0u32; LANES32]);
+        ab[..n].copy_from_slice(&a[start..start + n]);
+        bb[..n].copy_from_slice(&b[start..start + n]);
+        let acc = sign32_block(shingles, &ab, &bb);
+        sig[start..start + n].copy_from_slice(&acc[..n]);
+        start += n;
     }
-    for i in full..sig.len() {
-        let mut m = u32::MAX;
-        for &h in shingles {
-            m = m.min(a[i].wrapping_mul(h).wrapping_add(b[i]));
+}
+
+/// One block of `LANES32` permutations over every shingle.
+#[inline(always)]
+fn sign32_block(shingles: &[u32], ab: &[u32; LANES32], bb: &[u32; LANES32]) -> [u32; LANES32] {
+    let mut acc = [u32::MAX; LANES32];
+    for &h in shingles {
+        for j in 0..LANES32 {
+            acc[j] = acc[j].min(ab[j].wrapping_mul(h).wrapping_add(bb[j]));
         }
-        sig[i] = m;
     }
+    acc
 }
 
 /// A 64-bit shingle hash folded to the 32-bit permutation input.
