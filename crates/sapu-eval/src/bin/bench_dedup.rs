@@ -2,13 +2,15 @@
 //! over a synthetic stream of millions of documents.
 //!
 //! ```text
-//! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--dump-shingles FILE]
-//! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--runs 5] [--bits 32|64|both] [--dump-shingles FILE]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000] [--memory-mb 1024]
 //! ```
 //! `speed` reads real news (IndoSum, detik, Liputan6) from the shared data, and times on one
 //! thread: (1) the whole path text -> normalise -> 5-gram shingles -> 128-permutation
 //! signature, (2) signatures from the shingle strings (hash each string, then permute: what
 //! rensa and datasketch are given), (3) the permutation loop alone on shingle hashes.
+//! Times are the thread's CPU time (so other processes on a busy machine cost less noise than
+//! wall time would), median of `--runs`; the last line is JSON for `bench/dedup_speed.sh`.
 //! `--dump-shingles` writes the shingle strings (JSONL `{"bytes", "shingles"}`) for
 //! `bench/peers/dedup_peers.py`, so the peers get exactly the same shingles.
 //! `memory` pushes synthetic documents (40 words each, 5% near-copies of an earlier one)
@@ -34,13 +36,25 @@ fn main() -> Result<()> {
             .and_then(|i| args.get(i + 1).cloned())
     };
     match args.first().map(String::as_str) {
-        None | Some("speed") => speed(flag("--dump-shingles")),
+        None | Some("speed") => speed(
+            flag("--dump-shingles"),
+            flag("--runs").map(|r| r.parse()).transpose()?.unwrap_or(5),
+            flag("--bits").unwrap_or_else(|| "both".into()),
+        ),
         Some("memory") => memory(
             flag("--docs")
                 .map(|d| d.parse())
                 .transpose()?
                 .unwrap_or(10_000_000),
+            flag("--memory-mb").map(|d| d.parse()).transpose()?,
         ),
+        Some("--help" | "-h") => {
+            println!(
+                "usage: bench_dedup speed [--runs N] [--bits 32|64|both] [--dump-shingles FILE]"
+            );
+            println!("       bench_dedup memory [--docs N] [--memory-mb MiB]");
+            Ok(())
+        }
         Some(other) => bail!("unknown mode `{other}`: use `speed` or `memory`"),
     }
 }
@@ -75,19 +89,31 @@ fn shingle_strings(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// CPU time consumed by the calling thread, in seconds.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Median thread CPU seconds of `reps` calls of `f`.
 fn time<F: FnMut()>(reps: usize, mut f: F) -> f64 {
     median(
         (0..reps)
             .map(|_| {
-                let t = Instant::now();
+                let t = thread_cpu();
                 f();
-                t.elapsed().as_secs_f64()
+                thread_cpu() - t
             })
             .collect(),
     )
 }
 
-fn speed(dump: Option<String>) -> Result<()> {
+fn speed(dump: Option<String>, reps: usize, bits: String) -> Result<()> {
     let texts = news()?;
     let bytes: usize = texts.iter().map(String::len).sum();
     let mb = bytes as f64 / 1e6;
@@ -113,28 +139,41 @@ fn speed(dump: Option<String>) -> Result<()> {
         .map(|s| s.iter().map(|x| xxh3_64(x.as_bytes())).collect())
         .collect();
     let mut sink = 0u64;
-    for bits in [32, 64] {
+    let widths: &[u32] = match bits.as_str() {
+        "32" => &[32],
+        "64" => &[64],
+        "both" => &[32, 64],
+        other => bail!("--bits must be 32, 64 or both (got {other})"),
+    };
+    let mut json = serde_json::Map::new();
+    let reps = reps.max(1);
+    for &bits in widths {
         let hasher = Hasher::with_bits(128, 5, 1, Normalization::default(), bits);
         let mut sig = vec![0u64; 128];
         let mut scratch = Scratch::default();
-        let full = time(5, || {
+        let full = time(reps, || {
             for t in &texts {
                 hasher.shingles(t, &mut scratch);
                 hasher.signature_of(&mut scratch, &mut sig);
                 sink ^= sig[0];
             }
         });
-        let from_strings = time(5, || {
+        let from_strings = time(reps, || {
+            for s in &strings {
+                hasher.signature_of_strings(s.iter().map(|x| x.as_bytes()), &mut scratch, &mut sig);
+                sink ^= sig[0];
+            }
+        });
+        let hashing = time(reps, || {
             for s in &strings {
                 scratch.shingles.clear();
                 scratch
                     .shingles
                     .extend(s.iter().map(|x| xxh3_64(x.as_bytes())));
-                hasher.signature_of(&mut scratch, &mut sig);
-                sink ^= sig[0];
+                sink ^= scratch.shingles.first().copied().unwrap_or(0);
             }
         });
-        let kernel = time(5, || {
+        let kernel = time(reps, || {
             for h in &sets {
                 scratch.shingles.clone_from(h);
                 hasher.signature_of(&mut scratch, &mut sig);
@@ -153,12 +192,21 @@ fn speed(dump: Option<String>) -> Result<()> {
             texts.len() as f64 / from_strings
         );
         println!(
+            "  shingle string hashing alone (xxh3):          {:7.1} MB/s  {:6.1} ns/shingle",
+            mb / hashing,
+            hashing * 1e9 / nshingles as f64
+        );
+        println!(
             "  permutation loop alone:                       {:7.1} MB/s  {:6.1} ns/shingle",
             mb / kernel,
             kernel * 1e9 / nshingles as f64
         );
+        json.insert(format!("text_mb_s_{bits}"), (mb / full).into());
+        json.insert(format!("strings_mb_s_{bits}"), (mb / from_strings).into());
+        json.insert(format!("kernel_mb_s_{bits}"), (mb / kernel).into());
     }
-    println!("({sink:x})");
+    println!("({sink:x}) median thread CPU time of {reps} runs");
+    println!("{}", serde_json::Value::Object(json));
     Ok(())
 }
 
@@ -208,8 +256,11 @@ fn vm_hwm_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn memory(docs: u64) -> Result<()> {
-    let config = MinHashDedupConfig::default();
+fn memory(docs: u64, memory_mb: Option<usize>) -> Result<()> {
+    let mut config = MinHashDedupConfig::default();
+    if let Some(m) = memory_mb {
+        config.memory_mb = m;
+    }
     let Ok(Stage::Corpus(mut stage)) = config.build(&BuildContext::default()) else {
         bail!("default config does not build")
     };
@@ -242,8 +293,9 @@ fn memory(docs: u64) -> Result<()> {
         k += n;
     }
     println!(
-        "{docs} synthetic documents (40 words; {} injected near-copies), default minhash_dedup (20 bands x 6 rows, verified)",
-        (1001..docs).filter(|k| k % 20 == 19).count()
+        "{docs} synthetic documents (40 words; {} injected near-copies), default minhash_dedup (20 bands x 6 rows, verified), memory_mb = {}",
+        (1001..docs).filter(|k| k % 20 == 19).count(),
+        config.memory_mb
     );
     println!("removed as near_duplicate: {removed}");
     println!("counters: {:?}", stats.0);

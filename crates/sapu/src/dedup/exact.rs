@@ -103,18 +103,26 @@ impl StageConfig for ExactDedupConfig {
     const KIND: StageKind = StageKind::Corpus;
 
     fn build(&self, _ctx: &BuildContext) -> Result<Stage, Vec<ConfigProblem>> {
-        Ok(Stage::Corpus(Box::new(ExactDedup::new(self))))
+        let store = RecordStore::create(self.memory_mb.saturating_mul(1 << 20))
+            .map_err(|e| vec![ConfigProblem::key("memory_mb", e)])?;
+        Ok(Stage::Corpus(Box::new(ExactDedup::with_store(self, store))))
     }
 }
 
 impl ExactDedup {
-    /// The stage for a config.
+    /// The stage for a config, with an in-memory store (a spill file is created in the
+    /// temporary directory if the budget is exceeded; `build` creates it up front instead).
     pub fn new(c: &ExactDedupConfig) -> Self {
+        Self::with_store(c, RecordStore::new(c.memory_mb.saturating_mul(1 << 20)))
+    }
+
+    /// The stage for a config, its ids in `store`.
+    pub fn with_store(c: &ExactDedupConfig, store: RecordStore) -> Self {
         ExactDedup {
             normalize: c.normalize,
             seen: HashMap::new(),
             first_of: Vec::new(),
-            store: RecordStore::new(c.memory_mb.saturating_mul(1 << 20)),
+            store,
             ids: HashMap::new(),
             base: None,
         }

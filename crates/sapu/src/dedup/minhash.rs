@@ -246,13 +246,17 @@ impl StageConfig for MinHashDedupConfig {
         if !p.is_empty() {
             return Err(p);
         }
-        Ok(Stage::Corpus(Box::new(MinHashDedup::new(self))))
+        let store = RecordStore::create(self.memory_mb.saturating_mul(1 << 20))
+            .map_err(|e| vec![ConfigProblem::key("memory_mb", e)])?;
+        Ok(Stage::Corpus(Box::new(MinHashDedup::with_store(
+            self, store,
+        ))))
     }
 }
 
 impl MinHashDedup {
-    /// The stage for a validated config.
-    pub fn new(c: &MinHashDedupConfig) -> Self {
+    /// The stage for a validated config, its shingle sets and ids in `store`.
+    pub fn with_store(c: &MinHashDedupConfig, store: RecordStore) -> Self {
         let (ngram, bands, rows, verify, bits) = c.effective();
         let keep = match c.keep.as_str() {
             "longest" => Keep::Longest,
@@ -265,7 +269,7 @@ impl MinHashDedup {
             verify,
             keep,
             index: LshIndex::new(bands, rows),
-            store: RecordStore::new(c.memory_mb.saturating_mul(1 << 20)),
+            store,
             weight: Vec::new(),
             base: None,
             decided: Decided::default(),

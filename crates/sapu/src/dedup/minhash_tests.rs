@@ -261,3 +261,16 @@ fn a_chain_keeps_the_end_not_similar_to_the_kept_document() {
         ]
     );
 }
+
+#[test]
+fn a_spilling_store_gives_the_same_decisions() {
+    let in_memory = run(&MinHashDedupConfig::default(), &corpus(), 3);
+    assert_eq!(in_memory.1.get("spilled_bytes"), 0);
+    let spilling = MinHashDedupConfig {
+        memory_mb: 0,
+        ..MinHashDedupConfig::default()
+    };
+    let spilled = run(&spilling, &corpus(), 3);
+    assert_eq!(summary(&spilled.0), summary(&in_memory.0));
+    assert!(spilled.1.get("spilled_bytes") > 0, "memory_mb = 0 spills");
+}

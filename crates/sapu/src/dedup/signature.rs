@@ -172,6 +172,33 @@ impl Hasher {
         }
     }
 
+    /// The signature of a document given as its shingle strings (already cut by the caller,
+    /// e.g. to compare with other MinHash tools on the same shingles), written into `sig`.
+    /// Each string is hashed once (XXH3, this hasher's seed) straight into the permutation
+    /// input; duplicates need not be removed. Equal to [`Hasher::signature`] of the strings'
+    /// 64-bit hashes.
+    pub fn signature_of_strings<'a, I>(&self, shingles: I, scratch: &mut Scratch, sig: &mut [u64])
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let seed = self.seed;
+        let hash = |x: &[u8]| xxh3_64_with_seed(x, seed);
+        if self.bits == 32 {
+            let Scratch { folded, sig32, .. } = scratch;
+            folded.clear();
+            folded.extend(shingles.into_iter().map(|x| fold32(hash(x))));
+            sig32.resize(sig.len(), 0);
+            self.signature32(folded, sig32);
+            for (s, &v) in sig.iter_mut().zip(sig32.iter()) {
+                *s = u64::from(v);
+            }
+        } else {
+            scratch.shingles.clear();
+            scratch.shingles.extend(shingles.into_iter().map(hash));
+            self.signature(&scratch.shingles, sig);
+        }
+    }
+
     fn fold_and_sign32(
         &self,
         shingles: &[u64],
@@ -180,7 +207,7 @@ impl Hasher {
         sig: &mut [u64],
     ) {
         folded.clear();
-        folded.extend(shingles.iter().map(|&h| (h ^ (h >> 32)) as u32));
+        folded.extend(shingles.iter().map(|&h| fold32(h)));
         out.resize(sig.len(), 0);
         self.signature32(folded, out);
         for (s, &v) in sig.iter_mut().zip(out.iter()) {
@@ -209,28 +236,39 @@ unsafe fn sign32_avx2(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
     sign32_body(shingles, a, b, sig);
 }
 
-/// The 32-bit signature loop: blocks of `LANES32` permutations, shingles inside.
+/// The 32-bit signature loop: blocks of `LANES32` permutations, shingles inside. A last,
+/// partial block (e.g. 120 = 3 x 32 + 24 permutations) runs as a full block padded with unused
+/// permutations: vector lanes are cheaper than a scalar loop.
 #[inline(always)]
 fn sign32_body(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
-    let full = sig.len() / LANES32 * LANES32;
-    for start in (0..full).step_by(LANES32) {
-        let ab: [u32; LANES32] = a[start..start + LANES32].try_into().unwrap();
-        let bb: [u32; LANES32] = b[start..start + LANES32].try_into().unwrap();
-        let mut acc = [u32::MAX; LANES32];
-        for &h in shingles {
-            for j in 0..LANES32 {
-                acc[j] = acc[j].min(ab[j].wrapping_mul(h).wrapping_add(bb[j]));
-            }
-        }
-        sig[start..start + LANES32].copy_from_slice(&acc);
+    let mut start = 0;
+    while start < sig.len() {
+        let n = LANES32.min(sig.len() - start);
+        let (mut ab, mut bb) = ([1u32; LANES32], [0u32; LANES32]);
+        ab[..n].copy_from_slice(&a[start..start + n]);
+        bb[..n].copy_from_slice(&b[start..start + n]);
+        let acc = sign32_block(shingles, &ab, &bb);
+        sig[start..start + n].copy_from_slice(&acc[..n]);
+        start += n;
     }
-    for i in full..sig.len() {
-        let mut m = u32::MAX;
-        for &h in shingles {
-            m = m.min(a[i].wrapping_mul(h).wrapping_add(b[i]));
+}
+
+/// One block of `LANES32` permutations over every shingle.
+#[inline(always)]
+fn sign32_block(shingles: &[u32], ab: &[u32; LANES32], bb: &[u32; LANES32]) -> [u32; LANES32] {
+    let mut acc = [u32::MAX; LANES32];
+    for &h in shingles {
+        for j in 0..LANES32 {
+            acc[j] = acc[j].min(ab[j].wrapping_mul(h).wrapping_add(bb[j]));
         }
-        sig[i] = m;
     }
+    acc
+}
+
+/// A 64-bit shingle hash folded to the 32-bit permutation input.
+#[inline]
+fn fold32(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
 }
 
 /// The shingle hash of a window of word hashes: order-sensitive fold, then a final mix.
@@ -394,6 +432,23 @@ mod tests {
             })
             .collect();
         assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn signatures_of_strings_equal_signatures_of_their_hashes() {
+        for bits in [32, 64] {
+            let h = Hasher::with_bits(40, 5, 7, Normalization::default(), bits);
+            let strings = ["satu dua", "tiga empat", "lima", "satu dua"];
+            let hashes: Vec<u64> = strings
+                .iter()
+                .map(|s| xxh3_64_with_seed(s.as_bytes(), 7))
+                .collect();
+            let (mut direct, mut via) = (vec![0; 40], vec![0; 40]);
+            h.signature(&hashes, &mut direct);
+            let mut scratch = Scratch::default();
+            h.signature_of_strings(strings.iter().map(|s| s.as_bytes()), &mut scratch, &mut via);
+            assert_eq!(via, direct, "{bits} bits");
+        }
     }
 
     #[test]

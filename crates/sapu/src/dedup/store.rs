@@ -3,10 +3,15 @@
 //! held in memory up to a budget, beyond it written to an anonymous temporary file (deleted on
 //! drop) and read back by position.
 //!
+//! The spill file is created when the store is (`RecordStore::create`, called from the
+//! stages' `build`), so a temporary directory that cannot take it is a clear error naming the
+//! directory before any input is read, not a panic in the middle of a run.
+//!
 //! Memory held per document: one `u64` offset, plus the in-memory tail below the budget.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Append-only store of `(id, [u32])` records indexed by document number.
@@ -21,10 +26,14 @@ pub struct RecordStore {
     /// Write to the file once `tail` reaches this many bytes.
     budget: usize,
     file: Option<Mutex<File>>,
+    /// The directory of the spill file, for error messages.
+    dir: PathBuf,
 }
 
 impl RecordStore {
-    /// An empty store that keeps up to `budget` bytes in memory.
+    /// An empty store that keeps up to `budget` bytes in memory and has no spill file: pushing
+    /// beyond the budget creates one in the system temporary directory (panics if it cannot).
+    /// For small or placeholder stores; stages use [`RecordStore::create`].
     pub fn new(budget: usize) -> Self {
         RecordStore {
             offsets: vec![0],
@@ -32,7 +41,35 @@ impl RecordStore {
             tail: Vec::new(),
             budget: budget.max(1),
             file: None,
+            dir: std::env::temp_dir(),
         }
+    }
+
+    /// An empty store that keeps up to `budget` bytes in memory, its spill file created now in
+    /// the system temporary directory (`$TMPDIR`, else `/tmp`).
+    ///
+    /// # Errors
+    /// If the file cannot be created there: the message names the directory.
+    pub fn create(budget: usize) -> Result<Self, String> {
+        Self::create_in(budget, &std::env::temp_dir())
+    }
+
+    /// As [`RecordStore::create`], in `dir`.
+    ///
+    /// # Errors
+    /// If the file cannot be created in `dir`: the message names it.
+    pub fn create_in(budget: usize, dir: &Path) -> Result<Self, String> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| {
+            format!(
+                "cannot create the dedup spill file in `{}` ({e}): set TMPDIR to a writable directory",
+                dir.display()
+            )
+        })?;
+        Ok(RecordStore {
+            file: Some(Mutex::new(file)),
+            dir: dir.to_path_buf(),
+            ..Self::new(budget)
+        })
     }
 
     /// Number of records.
@@ -53,8 +90,9 @@ impl RecordStore {
     /// Append one record.
     ///
     /// # Panics
-    /// If the temporary file cannot be created or written (disk full): a corpus stage has no
-    /// error channel, and losing the records would silently change the output.
+    /// If the spill file cannot be written (disk full), or, for a store made by
+    /// [`RecordStore::new`], created: a corpus stage has no error channel, and losing the
+    /// records would silently change the output. The message names the directory.
     pub fn push(&mut self, id: &str, values: &[u32]) {
         let size = 8 + id.len() + 4 * values.len();
         if !self.tail.is_empty() && self.tail.len() + size > self.budget {
@@ -77,13 +115,26 @@ impl RecordStore {
     }
 
     fn spill(&mut self) {
+        let dir = &self.dir;
         let file = self.file.get_or_insert_with(|| {
-            Mutex::new(tempfile::tempfile().expect("dedup: cannot create a temporary file"))
+            let f = tempfile::tempfile_in(dir).unwrap_or_else(|e| {
+                panic!(
+                    "dedup: cannot create the spill file in `{}`: {e}",
+                    dir.display()
+                )
+            });
+            Mutex::new(f)
         });
         let f = file.get_mut().expect("store lock poisoned");
-        f.seek(SeekFrom::End(0))
+        if let Err(e) = f
+            .seek(SeekFrom::End(0))
             .and_then(|_| f.write_all(&self.tail))
-            .expect("dedup: cannot write the temporary record file");
+        {
+            panic!(
+                "dedup: cannot write the spill file in `{}`: {e}",
+                dir.display()
+            );
+        }
         self.spilled += self.tail.len() as u64;
         self.tail.clear();
     }
@@ -104,7 +155,12 @@ impl RecordStore {
             .expect("store lock poisoned");
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.read_exact(&mut buf))
-            .expect("dedup: cannot read the temporary record file");
+            .unwrap_or_else(|e| {
+                panic!(
+                    "dedup: cannot read the spill file in `{}`: {e}",
+                    self.dir.display()
+                )
+            });
         buf
     }
 
@@ -152,5 +208,37 @@ mod tests {
             assert_eq!(v, [7], "budget {budget}");
             assert_eq!(s.spilled_bytes() > 0, budget < 30, "budget {budget}");
         }
+    }
+
+    #[test]
+    fn created_store_spills_to_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = RecordStore::create_in(4, dir.path()).unwrap();
+        s.push("a", &[1, 2]);
+        s.push("b", &[3]);
+        let mut v = Vec::new();
+        s.values(0, &mut v);
+        assert_eq!((s.id(0), v.clone()), ("a".to_string(), vec![1, 2]));
+        s.values(1, &mut v);
+        assert_eq!((s.id(1), v), ("b".to_string(), vec![3]));
+        assert_eq!(s.spilled_bytes(), 17, "the first record went to the file");
+    }
+
+    #[test]
+    fn an_unusable_directory_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-dir");
+        let err = RecordStore::create_in(1 << 20, &missing).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "cannot create the dedup spill file in `{}` (",
+                missing.display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("): set TMPDIR to a writable directory"),
+            "{err}"
+        );
     }
 }
