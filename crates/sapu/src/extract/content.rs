@@ -542,15 +542,25 @@ impl Writer {
         else {
             return;
         };
-        let drop = |i: usize, kind: Kind| i > last && matches!(kind, Kind::Short | Kind::Heading);
+        let out = &self.out;
+        let end = |i: usize| segs.get(i + 1).map_or(out.len(), |s| s.0);
+        // A short closing sentence stays; a label or question ("Contact:", "Related posts",
+        // "Was this helpful?") goes.
+        let drop = |i: usize, kind: Kind| {
+            i > last
+                && (kind == Kind::Heading
+                    || kind == Kind::Short
+                        && !out[segs[i].0..end(i)]
+                            .trim_end()
+                            .ends_with(['.', '!', '…', '"', '”', '»', '\'']))
+        };
         if !segs.iter().enumerate().any(|(i, s)| drop(i, s.1)) {
             return;
         }
-        let mut kept = String::with_capacity(self.out.len());
+        let mut kept = String::with_capacity(out.len());
         for (i, &(start, kind)) in segs.iter().enumerate() {
-            let end = segs.get(i + 1).map_or(self.out.len(), |s| s.0);
             if !drop(i, kind) {
-                kept.push_str(&self.out[start..end]);
+                kept.push_str(&out[start..end(i)]);
             }
         }
         self.out = kept;
