@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use sapu::extract::{extract_html, ExtractOptions, Extracted, Favor};
+use sapu::extract::{extract_html, extract_with_url, ExtractOptions, Extracted, Favor};
 use serde_json::Value;
 
 fn main() -> Result<()> {
@@ -107,9 +107,14 @@ fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Pat
         "system", "F1", "precision", "recall", "title", "author", "date"
     );
     for favor in favors {
-        let pages: Vec<(String, String)> =
-            tr.iter().map(|r| (r.id.clone(), r.html.clone())).collect();
-        let outs = run_all(&pages, *favor);
+        let opts = ExtractOptions {
+            favor: *favor,
+            ..ExtractOptions::default()
+        };
+        let outs: Vec<Extracted> = tr
+            .par_iter()
+            .map(|r| extract_with_url(&r.html, Some(&r.url), &opts).unwrap_or_default())
+            .collect();
         if let (Some(dir), Favor::Balanced) = (dump, favor) {
             for (r, out) in tr.iter().zip(&outs) {
                 std::fs::write(dir.join(format!("{}.txt", r.id)), &out.text)?;
@@ -330,6 +335,7 @@ fn shingles<'a>(t: &[&'a str]) -> HashMap<Vec<&'a str>, usize> {
 
 struct TrafRow {
     id: String,
+    url: String,
     html: String,
     with: Vec<String>,
     without: Vec<String>,
@@ -346,9 +352,20 @@ fn load_trafilatura(dir: &Path) -> Result<Vec<TrafRow>> {
     for r in sapu_eval::read_jsonl(&dir.join("evaldata.jsonl"))? {
         let file = r["html_file"].as_str().context("html_file")?;
         let bytes = read_gz(&dir.join(file))?;
-        let gold = |k: &str| r.get(k).and_then(Value::as_str).map(norm);
+        // A list of authors is compared as sapu writes it, `; `-separated.
+        let gold = |k: &str| match r.get(k) {
+            Some(Value::String(s)) => Some(norm(s)),
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .filter_map(|x| x.as_str().map(norm))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => None,
+        };
         rows.push(TrafRow {
             id: r["id"].as_str().unwrap_or("").to_string(),
+            url: r["url"].as_str().unwrap_or("").to_string(),
             html: sapu::read::decode_html(&bytes, None).0,
             with: strings(&r["with"]),
             without: strings(&r["without"]),

@@ -31,6 +31,8 @@ pub(crate) struct Params {
     pub(crate) chrome_max_share: f32,
     /// A marked article is used when it holds at least this share of the good text.
     pub(crate) marker_min_share: f32,
+    /// Cut short blocks and headings (labels, calls to action) after the last good block.
+    pub(crate) trim_edges: bool,
 }
 
 const DROPPED: u8 = 1;
@@ -38,6 +40,7 @@ const CHROME: u8 = 2;
 const MARKER: u8 = 4;
 const STRONG_MARKER: u8 = 8;
 const PROTECTED: u8 = 16;
+const SEMANTIC: u8 = 32;
 
 /// Per-node measurements, indexed by node.
 struct Measures {
@@ -46,6 +49,9 @@ struct Measures {
     text: Vec<u32>,
     link: Vec<u32>,
     good: Vec<u32>,
+    /// Candidate score: good text less the subtree's link text and the good text of nested
+    /// `<article>` elements (a listing of teasers, related posts).
+    score: Vec<i64>,
 }
 
 /// The main text of a parsed page, empty when there is none.
@@ -56,14 +62,86 @@ pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
         text: vec![0; n],
         link: vec![0; n],
         good: vec![0; n],
+        score: vec![0; n],
     };
     let body = dom.body();
     let order = walk_and_mark(dom, body, &mut m);
+    let blocks = measure_blocks(dom, body, &mut m);
+    rate_blocks(dom, &blocks, p, &mut m);
     drop_chrome(dom, body, &order, p, &mut m);
     let order = measure_blocks(dom, body, &mut m);
     rate_blocks(dom, &order, p, &mut m);
     let container = choose_container(dom, body, &order, p, &m);
     write_text(dom, container, p, &m)
+}
+
+/// Development aid: the chosen container and the largest candidates, with their paths.
+pub(crate) fn explain(dom: &Dom, p: &Params) -> String {
+    let n = dom.nodes.len();
+    let mut m = Measures {
+        flags: vec![0; n],
+        text: vec![0; n],
+        link: vec![0; n],
+        good: vec![0; n],
+        score: vec![0; n],
+    };
+    let body = dom.body();
+    let order = walk_and_mark(dom, body, &mut m);
+    let blocks = measure_blocks(dom, body, &mut m);
+    rate_blocks(dom, &blocks, p, &mut m);
+    let subtree = m.good.clone();
+    let mut out = String::new();
+    drop_chrome(dom, body, &order, p, &mut m);
+    for &i in &order {
+        if m.flags[i as usize] & DROPPED != 0
+            && m.flags[i as usize] & CHROME != 0
+            && subtree[i as usize] > 200
+        {
+            out += &format!(
+                "dropped chrome {} chars: {}\n",
+                subtree[i as usize],
+                path(dom, i)
+            );
+        }
+    }
+    let order = measure_blocks(dom, body, &mut m);
+    rate_blocks(dom, &order, p, &mut m);
+    let container = choose_container(dom, body, &order, p, &m);
+    out += &format!(
+        "container good={} : {}\n",
+        m.good[container as usize],
+        path(dom, container)
+    );
+    let mut cands: Vec<u32> = order
+        .iter()
+        .copied()
+        .filter(|&i| m.flags[i as usize] & MARKER != 0)
+        .collect();
+    cands.sort_by_key(|&i| std::cmp::Reverse(m.good[i as usize]));
+    for &i in cands.iter().take(8) {
+        out += &format!(
+            "marker good={} score={} : {}\n",
+            m.good[i as usize],
+            m.score[i as usize],
+            path(dom, i)
+        );
+    }
+    out
+}
+
+fn path(dom: &Dom, mut i: u32) -> String {
+    let mut parts = Vec::new();
+    while i != NONE {
+        let node = dom.node(i);
+        if let Data::Element { name, .. } = &node.data {
+            let c = node.attr("class").unwrap_or("");
+            let id = node.attr("id").unwrap_or("");
+            parts.push(format!("{}#{}.{}", &*name.local, id, &c[..c.len().min(40)]));
+        }
+        i = node.parent;
+    }
+    parts.reverse();
+    parts.join(" > ")
 }
 
 /// Pass 1: preorder of the body without never-content elements; subtree text sizes; chrome and
@@ -84,7 +162,9 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     m.flags[i as usize] |= DROPPED;
                     continue;
                 }
-                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside) {
+                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside)
+                    || chrome_role(node.attr("role"))
+                {
                     m.flags[i as usize] |= CHROME;
                 }
                 match class_verdict(node) {
@@ -95,7 +175,7 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     _ => {}
                 }
                 if matches!(tag, Tag::Article | Tag::Main) || node.attr("role") == Some("main") {
-                    m.flags[i as usize] |= MARKER;
+                    m.flags[i as usize] |= MARKER | SEMANTIC;
                 }
                 if node
                     .attr("itemprop")
@@ -124,9 +204,15 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
     order
 }
 
-/// Pass 2: drop chrome-named elements that do not hold the article.
+/// Pass 2: drop chrome-named elements that do not hold the article: those with at most
+/// `chrome_max_share` of the page's good text (all its text when it has none).
 fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &mut Measures) {
-    let total = m.text[body as usize] as f32;
+    let (size, total) = if m.good[body as usize] > 0 {
+        (&m.good, m.good[body as usize] as f32)
+    } else {
+        (&m.text, m.text[body as usize] as f32)
+    };
+    let size = size.clone();
     for &i in order {
         let f = m.flags[i as usize];
         if f & CHROME == 0 || f & (PROTECTED | STRONG_MARKER) != 0 {
@@ -137,7 +223,7 @@ fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &mut Measures
             m.flags[i as usize] |= DROPPED;
             continue;
         }
-        if m.text[i as usize] as f32 <= p.chrome_max_share * total {
+        if size[i as usize] as f32 <= p.chrome_max_share * total {
             m.flags[i as usize] |= DROPPED;
         }
     }
@@ -146,6 +232,8 @@ fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &mut Measures
 /// Pass 3: text and link characters owned by each block, over the kept tree.
 fn measure_blocks(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
     m.text.iter_mut().for_each(|t| *t = 0);
+    m.link.iter_mut().for_each(|t| *t = 0);
+    m.good.iter_mut().for_each(|t| *t = 0);
     let mut order = Vec::new();
     // (node, owning block, inside a link)
     let mut stack = vec![(body, body, false)];
@@ -183,11 +271,30 @@ fn rate_blocks(dom: &Dom, order: &[u32], p: &Params, m: &mut Measures) {
             m.good[i as usize] = t - l;
         }
     }
+    // Subtree sums: good text, link text, good text inside nested articles.
+    // (good text, count) of the outermost nested articles.
+    let mut links: Vec<u32> = m.link.clone();
+    let mut nested = vec![(0u32, 0u32); m.good.len()];
     for &i in order.iter().rev().take(order.len().saturating_sub(1)) {
         let parent = dom.node(i).parent;
         if parent != NONE {
-            m.good[parent as usize] += m.good[i as usize];
+            let (p, c) = (parent as usize, i as usize);
+            m.good[p] += m.good[c];
+            links[p] += links[c];
+            let add = if dom.node(i).tag() == Some(Tag::Article) {
+                (m.good[c], 1)
+            } else {
+                nested[c]
+            };
+            nested[p].0 += add.0;
+            nested[p].1 += add.1;
         }
+    }
+    for &i in order {
+        let i = i as usize;
+        // One nested article is the article in a wrapper; several are a listing.
+        let listing = if nested[i].1 >= 2 { nested[i].0 } else { 0 };
+        m.score[i] = m.good[i] as i64 - links[i] as i64 - listing as i64;
     }
 }
 
@@ -198,20 +305,29 @@ fn choose_container(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &Measure
         return body;
     }
     let mut start = body;
-    let mut best = 0u32;
+    let mut best = (0u8, 0i64);
     for &i in order {
         let f = m.flags[i as usize];
         if f & MARKER == 0 || i == body {
             continue;
         }
+        // itemprop=articleBody, then <article>/<main>, then a content-like class name.
+        let tier = if f & STRONG_MARKER != 0 {
+            3
+        } else if f & SEMANTIC != 0 {
+            2
+        } else {
+            1
+        };
         let need = if f & STRONG_MARKER != 0 {
             p.marker_min_share * 0.6
         } else {
             p.marker_min_share
         };
         let g = m.good[i as usize];
-        if g as f32 >= need * total && g > best {
-            best = g;
+        let score = m.score[i as usize];
+        if g as f32 >= need * total && score > 0 && (tier, score) > best {
+            best = (tier, score);
             start = i;
         }
     }
@@ -238,10 +354,23 @@ fn choose_container(dom: &Dom, body: u32, order: &[u32], p: &Params, m: &Measure
 
 /// Pass 4b: the container's kept blocks as lines.
 fn write_text(dom: &Dom, container: u32, p: &Params, m: &Measures) -> String {
-    let mut out = Writer::default();
+    let mut out = Writer {
+        trim_edges: p.trim_edges,
+        ..Writer::default()
+    };
     let keep = |block: u32| {
         let (t, l) = (m.text[block as usize], m.link[block as usize]);
         t > 0 && l as f32 <= p.max_link_density * t as f32
+    };
+    let kind = |block: u32, pre: bool| {
+        let (t, l) = (m.text[block as usize], m.link[block as usize]);
+        match dom.node(block).tag() {
+            Some(Tag::H(_)) => Kind::Heading,
+            Some(Tag::Li | Tag::Dt | Tag::Dd | Tag::Tr | Tag::Cell | Tag::Pre) => Kind::Item,
+            _ if pre => Kind::Item,
+            _ if t >= p.min_block_chars && l as f32 <= 0.33 * t as f32 => Kind::Good,
+            _ => Kind::Short,
+        }
     };
     // (node, owning block, inside <pre>, leaving): a leaving entry closes an element.
     let mut stack = vec![(container, container, false, false)];
@@ -263,7 +392,7 @@ fn write_text(dom: &Dom, container: u32, p: &Params, m: &Measures) -> String {
                         Some(Tag::H(l)) => l,
                         _ => 0,
                     };
-                    out.text(t, pre, level);
+                    out.text(t, pre, level, kind(owner, pre));
                 }
                 continue;
             }
@@ -287,10 +416,27 @@ fn write_text(dom: &Dom, container: u32, p: &Params, m: &Measures) -> String {
     out.finish()
 }
 
+/// What a written paragraph is, for trimming the edges of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A block long enough and not mostly links.
+    Good,
+    /// A short block: a byline, a date, a label, a call to action.
+    Short,
+    Heading,
+    /// A list item, definition, table row or preformatted text.
+    Item,
+}
+
 /// Builds the output text: collapsed spaces, requested line breaks, no blank line runs.
 #[derive(Default)]
 struct Writer {
     out: String,
+    /// Drop short blocks and headings after the last good block ("Related posts", "Was this
+    /// helpful?", "Contact:").
+    trim_edges: bool,
+    /// Where each paragraph starts in `out`, and its kind.
+    segments: Vec<(usize, Kind)>,
     pending: u8,
     space: bool,
     /// The last paragraph written is a heading of this level, starting at this byte: it is
@@ -308,7 +454,7 @@ impl Writer {
         self.space = true;
     }
 
-    fn text(&mut self, t: &str, pre: bool, level: u8) {
+    fn text(&mut self, t: &str, pre: bool, level: u8, kind: Kind) {
         if !pre && t.chars().all(char::is_whitespace) {
             if !t.is_empty() {
                 self.space = true;
@@ -320,8 +466,10 @@ impl Writer {
             if let Some((prev, start)) = self.heading {
                 if level > 0 && level <= prev {
                     self.out.truncate(start);
+                    self.segments.retain(|&(s, _)| s < start);
                 }
             }
+            self.segments.push((self.out.len(), kind));
             self.heading = None;
             if level > 0 {
                 self.heading = Some((level, self.out.len()));
@@ -359,6 +507,10 @@ impl Writer {
     fn finish(mut self) -> String {
         if let Some((_, start)) = self.heading {
             self.out.truncate(start);
+            self.segments.retain(|&(s, _)| s < start);
+        }
+        if self.trim_edges {
+            self.trim();
         }
         let mut text = String::with_capacity(self.out.len());
         let mut blank = 0;
@@ -375,6 +527,43 @@ impl Writer {
             blank = 0;
         }
         text
+    }
+}
+
+impl Writer {
+    /// Cut short paragraphs and headings after the last good paragraph or list item (at the
+    /// start, short blocks are as often the article's first lines as bylines and dates: they
+    /// stay).
+    fn trim(&mut self) {
+        let segs = &self.segments;
+        let Some(last) = segs
+            .iter()
+            .rposition(|s| matches!(s.1, Kind::Good | Kind::Item))
+        else {
+            return;
+        };
+        let out = &self.out;
+        let end = |i: usize| segs.get(i + 1).map_or(out.len(), |s| s.0);
+        // A short closing sentence stays; a label or question ("Contact:", "Related posts",
+        // "Was this helpful?") goes.
+        let drop = |i: usize, kind: Kind| {
+            i > last
+                && (kind == Kind::Heading
+                    || kind == Kind::Short
+                        && !out[segs[i].0..end(i)]
+                            .trim_end()
+                            .ends_with(['.', '!', '…', '"', '”', '»', '\'']))
+        };
+        if !segs.iter().enumerate().any(|(i, s)| drop(i, s.1)) {
+            return;
+        }
+        let mut kept = String::with_capacity(out.len());
+        for (i, &(start, kind)) in segs.iter().enumerate() {
+            if !drop(i, kind) {
+                kept.push_str(&out[start..end(i)]);
+            }
+        }
+        self.out = kept;
     }
 }
 
@@ -418,19 +607,17 @@ fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
     }
     matches!(
         node.attr("role").map(str::to_ascii_lowercase).as_deref(),
-        Some(
-            "navigation"
-                | "banner"
-                | "contentinfo"
-                | "complementary"
-                | "search"
-                | "menu"
-                | "menubar"
-                | "dialog"
-                | "alertdialog"
-                | "tooltip"
-        )
+        Some("navigation" | "search" | "menu" | "menubar" | "dialog" | "alertdialog" | "tooltip")
     )
+}
+
+/// ARIA landmarks of page chrome that may still wrap the article on a broken page.
+fn chrome_role(role: Option<&str>) -> bool {
+    role.is_some_and(|r| {
+        ["banner", "contentinfo", "complementary"]
+            .iter()
+            .any(|c| r.eq_ignore_ascii_case(c))
+    })
 }
 
 /// Elements the container may narrow to.

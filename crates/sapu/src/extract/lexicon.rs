@@ -93,9 +93,6 @@ const CHROME: &[&str] = &[
     "toolbar",
     "topbar",
     "trending",
-    "tweet",
-    "twitter",
-    "facebook",
 ];
 
 /// Words naming the content container.

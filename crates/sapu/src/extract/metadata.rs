@@ -68,8 +68,11 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             }
             _ => {}
         }
-        if f.doc.author.is_none() && is_author_link(node) {
-            set(&mut f.doc.author, Some(dom.text_of(i, 200)));
+        if f.doc.author.is_none() && (is_author_link(node) || is_author_class(node)) {
+            let name = strip_byline(&dom.text_of(i, 200));
+            if looks_like_name(&name) {
+                set(&mut f.doc.author, Some(name));
+            }
         }
         if f.doc.date.is_none() && is_date_class(node) {
             set(&mut f.doc.date, any_date(&dom.text_of(i, 100)));
@@ -90,7 +93,11 @@ fn merge(f: Found, url: Option<&str>) -> PageMeta {
         html_title,
     } = f;
     PageMeta {
-        title: choose_title(ld.title.or(meta.title).or(html_title), doc.title),
+        title: choose_title(
+            ld.title.or(meta.title).or(html_title),
+            doc.title,
+            meta.site_name.as_deref().or(ld.site_name.as_deref()),
+        ),
         author: ld
             .author
             .or(meta.author)
@@ -166,8 +173,33 @@ fn read_meta(node: &super::dom::Node, out: &mut PageMeta) {
     }
 }
 
+/// Names of the JSON-LD nodes with an `@id`, for references such as `"author": {"@id": ..}`.
+fn ld_ids(v: &Value) -> Vec<(String, String)> {
+    let mut ids = Vec::new();
+    let mut stack = vec![v];
+    let mut seen = 0;
+    while let Some(v) = stack.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            break;
+        }
+        match v {
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(o) => {
+                if let (Some(id), Some(name)) = (str_of(o.get("@id")), str_of(o.get("name"))) {
+                    ids.push((id, name));
+                }
+                stack.extend(o.values());
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
 /// Read the first article-like object of a JSON-LD value (explicit stack).
 fn read_json_ld(v: &Value, out: &mut PageMeta) {
+    let ids = ld_ids(v);
     let mut stack = vec![v];
     let mut seen = 0;
     while let Some(v) = stack.pop() {
@@ -191,12 +223,18 @@ fn read_json_ld(v: &Value, out: &mut PageMeta) {
                         &mut out.title,
                         str_of(o.get("headline")).or(str_of(o.get("name"))),
                     );
-                    set(&mut out.author, o.get("author").and_then(names));
+                    set(
+                        &mut out.author,
+                        o.get("author").and_then(|a| names(a, &ids)),
+                    );
                     set(
                         &mut out.date,
                         str_of(o.get("datePublished")).and_then(|d| iso_date(&d)),
                     );
-                    set(&mut out.site_name, o.get("publisher").and_then(names));
+                    set(
+                        &mut out.site_name,
+                        o.get("publisher").and_then(|a| names(a, &ids)),
+                    );
                 }
                 if article || page {
                     set(&mut out.lang_hint, str_of(o.get("inLanguage")));
@@ -226,10 +264,13 @@ fn str_of(v: Option<&Value>) -> Option<String> {
 }
 
 /// Names from a JSON-LD person or organisation (object, string or list).
-fn names(v: &Value) -> Option<String> {
+fn names(v: &Value, ids: &[(String, String)]) -> Option<String> {
     let one = |v: &Value| match v {
         Value::String(s) if !s.starts_with("http") => Some(s.clone()),
-        Value::Object(o) => str_of(o.get("name")),
+        Value::Object(o) => str_of(o.get("name")).or_else(|| {
+            let id = o.get("@id")?.as_str()?;
+            ids.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone())
+        }),
         _ => None,
     };
     match v {
@@ -239,6 +280,33 @@ fn names(v: &Value) -> Option<String> {
         }
         v => one(v),
     }
+}
+
+/// An element whose class names the author (`author vcard`, `byline`, `fn`), not a commenter.
+fn is_author_class(node: &super::dom::Node) -> bool {
+    let Some(class) = node.attr("class") else {
+        return false;
+    };
+    if class.len() > 200 {
+        return false;
+    }
+    let lower = class.to_ascii_lowercase();
+    if lower.contains("comment") || lower.contains("avatar") || lower.contains("bio") {
+        return false;
+    }
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "author" | "byline" | "fn" | "autor" | "auteur"))
+}
+
+/// A short text that can be a person's or team's name (not a sentence, date or address).
+fn looks_like_name(s: &str) -> bool {
+    let words = s.split_whitespace().count();
+    (1..=6).contains(&words)
+        && s.chars().count() <= 60
+        && !s.contains('@')
+        && !s.contains("://")
+        && s.chars().filter(char::is_ascii_digit).count() < 3
 }
 
 fn is_author_link(node: &super::dom::Node) -> bool {
@@ -264,8 +332,127 @@ pub(crate) fn iso_date(s: &str) -> Option<String> {
     None
 }
 
-/// The first `YYYY-MM-DD` or `DD.MM.YYYY` date in a short text.
+/// Month names (English, German, French, Spanish, Italian, Dutch), as prefixes of at least
+/// three letters, with their numbers.
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("januar", 1),
+    ("janvier", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("januari", 1),
+    ("jänner", 1),
+    ("february", 2),
+    ("februar", 2),
+    ("février", 2),
+    ("febrero", 2),
+    ("febbraio", 2),
+    ("februari", 2),
+    ("march", 3),
+    ("märz", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("maart", 3),
+    ("april", 4),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("mei", 5),
+    ("june", 6),
+    ("juni", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("july", 7),
+    ("juli", 7),
+    ("juillet", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("august", 8),
+    ("août", 8),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("september", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("settembre", 9),
+    ("october", 10),
+    ("oktober", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("november", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("december", 12),
+    ("dezember", 12),
+    ("décembre", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+];
+
+/// The month a word names: a full name, or an abbreviation of at least three letters.
+fn month_of(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_lowercase();
+    if w.chars().count() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .find(|(name, _)| *name == w || (w.chars().count() <= 4 && name.starts_with(&w)))
+        .map(|&(_, m)| m)
+}
+
+/// `November 22, 2011`, `22 November 2011`, `22. Nov. 2011`, `le 3 mars 2020`.
+fn text_date(text: &str) -> Option<String> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '|' || c == '/')
+        .filter(|w| !w.is_empty())
+        .take(200)
+        .collect();
+    let day = |w: &str| {
+        let w = w
+            .trim_end_matches('.')
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        w.parse::<u32>().ok().filter(|d| (1..=31).contains(d))
+    };
+    let year = |w: &str| {
+        w.trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse::<u32>()
+            .ok()
+            .filter(|y| (1990..=2100).contains(y) && w.len() >= 4)
+    };
+    for i in 0..words.len() {
+        let Some(m) = month_of(words[i]) else {
+            continue;
+        };
+        let next = |k: usize| words.get(i + k).copied().unwrap_or("");
+        let prev = if i > 0 { words[i - 1] } else { "" };
+        let found = match (day(prev), year(next(1))) {
+            (Some(d), Some(y)) => Some((y, d)),
+            _ => match (day(next(1)), year(next(2))) {
+                (Some(d), Some(y)) => Some((y, d)),
+                _ => None,
+            },
+        };
+        if let Some((y, d)) = found {
+            return Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+    }
+    None
+}
+
+/// The first `YYYY-MM-DD`, `DD.MM.YYYY` or written-out date in a short text.
 fn any_date(text: &str) -> Option<String> {
+    numeric_date(text).or_else(|| text_date(text))
+}
+
+/// The first `YYYY-MM-DD` or `DD.MM.YYYY` date in a short text.
+fn numeric_date(text: &str) -> Option<String> {
     let b = text.as_bytes();
     for i in 0..b.len().saturating_sub(9) {
         if i > 0 && b[i - 1].is_ascii_digit() {
@@ -317,16 +504,47 @@ fn date_in_url(url: &str) -> Option<String> {
 
 /// The declared title, or the page's first `<h1>` when the declared one contains it (a site
 /// name around it), or the declared title without a `| Site` part.
-fn choose_title(declared: Option<String>, h1: Option<String>) -> Option<String> {
+fn choose_title(
+    declared: Option<String>,
+    h1: Option<String>,
+    site: Option<&str>,
+) -> Option<String> {
     match (declared, h1) {
         (Some(d), Some(h))
             if h.chars().count() >= 4 && d.to_lowercase().contains(&h.to_lowercase()) =>
         {
             Some(h)
         }
-        (Some(d), _) => Some(strip_site_suffix(&d)),
+        (Some(d), _) => Some(strip_site_name(&d, site)),
         (None, h) => h,
     }
+}
+
+/// `Article title | Site` -> `Article title`: the first or last part naming the site is cut;
+/// without a site name, the longest part is kept.
+fn strip_site_name(title: &str, site: Option<&str>) -> String {
+    let Some(site) = site.map(str::to_lowercase).filter(|s| !s.is_empty()) else {
+        return strip_site_suffix(title);
+    };
+    for sep in [
+        " | ", " - ", " – ", " — ", " :: ", " » ", " « ", " · ", " : ",
+    ] {
+        let parts: Vec<&str> = title.split(sep).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let names_site = |p: &str| {
+            let p = p.trim().to_lowercase();
+            !p.is_empty() && (site.contains(&p) || p.contains(&site))
+        };
+        if names_site(parts[parts.len() - 1]) {
+            return parts[..parts.len() - 1].join(sep).trim().to_string();
+        }
+        if names_site(parts[0]) {
+            return parts[1..].join(sep).trim().to_string();
+        }
+    }
+    title.trim().to_string()
 }
 
 /// `View all posts by Ann Lee` -> `Ann Lee`: the part after the last ` by ` / ` von `.
@@ -383,7 +601,7 @@ mod tests {
     #[test]
     fn prefers_h1_inside_declared_title_and_strips_bylines() {
         let t = |d: Option<&str>, h: Option<&str>| {
-            choose_title(d.map(String::from), h.map(String::from))
+            choose_title(d.map(String::from), h.map(String::from), None)
         };
         assert_eq!(
             t(Some("Villa Galaxy - Ferienvilla"), Some("Villa Galaxy")).as_deref(),
@@ -413,6 +631,30 @@ mod tests {
             Some("2019-08-02")
         );
         assert_eq!(any_date("123.10.2018 and 32.01.2019"), None);
+        assert_eq!(
+            any_date("Published: 22 Nov. 2011").as_deref(),
+            Some("2011-11-22")
+        );
+        assert_eq!(
+            any_date("am 3. März 2020 um 10:00").as_deref(),
+            Some("2020-03-03")
+        );
+        assert_eq!(
+            any_date("le 14 juillet 2019").as_deref(),
+            Some("2019-07-14")
+        );
+        assert_eq!(any_date("May we meet in 2019"), None);
+    }
+
+    #[test]
+    fn strips_the_part_naming_the_site() {
+        let t = |title: &str, site: &str| strip_site_name(title, Some(site));
+        assert_eq!(
+            t("Office 365 – HBDI – die Dritte | Blog", "Blog"),
+            "Office 365 – HBDI – die Dritte"
+        );
+        assert_eq!(t("Example News - Big story", "example news"), "Big story");
+        assert_eq!(t("No site part here", "Blog"), "No site part here");
     }
 
     #[test]

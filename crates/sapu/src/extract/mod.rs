@@ -109,6 +109,20 @@ pub fn extract_with_url(
     Ok(Extracted { text, meta })
 }
 
+/// Development aid: why a page's container was chosen.
+#[doc(hidden)]
+pub fn explain(html: &str) -> String {
+    let limits = dom::Limits {
+        max_bytes: usize::MAX,
+        max_nodes: usize::MAX,
+        max_depth: u32::MAX,
+    };
+    match dom::Dom::parse(html, limits) {
+        Ok(dom) => content::explain(&dom, &params(Favor::Balanced)),
+        Err(l) => format!("{l:?}"),
+    }
+}
+
 fn params(favor: Favor) -> content::Params {
     let balanced = content::Params {
         descend_share: 0.9,
@@ -116,6 +130,7 @@ fn params(favor: Favor) -> content::Params {
         min_block_chars: 40,
         chrome_max_share: 0.5,
         marker_min_share: 0.3,
+        trim_edges: true,
     };
     match favor {
         Favor::Balanced => balanced,
@@ -128,6 +143,7 @@ fn params(favor: Favor) -> content::Params {
             descend_share: 0.97,
             max_link_density: 0.7,
             chrome_max_share: 0.3,
+            trim_edges: false,
             ..balanced
         },
     }

@@ -316,3 +316,82 @@ fn keeps_article_inside_an_aside_when_it_holds_most_text() {
         "The only real paragraph of this page sits inside an aside element, oddly enough."
     );
 }
+
+#[test]
+fn semantic_article_beats_a_larger_teaser_block_named_like_content() {
+    let para = "A paragraph of the article itself, long enough to count as good text here.";
+    let teaser = "<li><a href=/x>Other story headline</a><p>Teaser text of another story that is long enough to be good.</p></li>";
+    let page = format!(
+        "<body><article><p>{para}</p><p>{para}</p></article>\
+         <div class=\"article-below\"><ul>{}</ul></div></body>",
+        teaser.repeat(4)
+    );
+    assert_eq!(extract(&page).text, format!("{para}\n\n{para}"));
+}
+
+#[test]
+fn several_nested_articles_are_a_listing_not_the_article() {
+    let post = "The real post text, one long paragraph with enough words to be good text.";
+    let other =
+        "<article><p>Another post teaser with enough words to count as good text.</p></article>";
+    let page = format!(
+        "<body><article class=postbox><h2>You may like</h2>{}</article>\
+         <article class=articlebox><p>{post}</p><p>{post}</p></article></body>",
+        other.repeat(3)
+    );
+    assert_eq!(extract(&page).text, format!("{post}\n\n{post}"));
+}
+
+#[test]
+fn chrome_named_wrapper_holding_the_article_is_kept() {
+    let para = "An article paragraph inside a wrapper whose class says header, oddly.";
+    let page = format!(
+        "<body><div class=\"article-header\"><h1>Title</h1><p>{para}</p><p>{para}</p></div>\
+         <div class=sidebar><p>Sidebar paragraph that is long enough to be good text too.</p></div></body>"
+    );
+    assert_eq!(extract(&page).text, format!("Title\n\n{para}\n\n{para}"));
+}
+
+#[test]
+fn banner_role_around_the_whole_page_is_not_dropped() {
+    let page = "<body><header role=banner><p>The whole page sits inside an unclosed banner \
+        header, which happens on broken pages.</p></header></body>";
+    assert_eq!(
+        extract(page).text,
+        "The whole page sits inside an unclosed banner header, which happens on broken pages."
+    );
+}
+
+#[test]
+fn trailing_labels_and_headings_after_the_last_paragraph_are_cut() {
+    let para = "The last real paragraph of this article, long enough to be good text.";
+    let page = format!(
+        "<body><article><p>{para}</p><p>Contact:</p><h3>Related posts</h3></article></body>"
+    );
+    assert_eq!(extract(&page).text, para);
+    let recall = ExtractOptions {
+        favor: Favor::Recall,
+        ..ExtractOptions::default()
+    };
+    assert_eq!(
+        extract_html(&page, &recall).unwrap().text,
+        format!("{para}\n\nContact:")
+    );
+}
+
+#[test]
+fn reads_author_from_byline_class_and_json_ld_reference() {
+    let page = r##"<html><head><title>Post title - My Blog</title>
+<meta property="og:site_name" content="My Blog">
+<script type="application/ld+json">{"@graph":[{"@type":"BlogPosting","author":{"@id":"#p1"}},
+{"@type":"Person","@id":"#p1","name":"Ann Lee"}]}</script></head>
+<body><p>Body text that is long enough to be the main content of this page.</p>
+<span class="date">Posted on November 22, 2011</span></body></html>"##;
+    let m = extract(page).meta;
+    assert_eq!(m.author.as_deref(), Some("Ann Lee"));
+    assert_eq!(m.title.as_deref(), Some("Post title"));
+    assert_eq!(m.date.as_deref(), Some("2011-11-22"));
+    let page = "<body><span class=\"byline\">von <span class=\"author vcard\">Heiko</span></span>\
+        <p>Body text that is long enough to be the main content of this page.</p></body>";
+    assert_eq!(extract(page).meta.author.as_deref(), Some("Heiko"));
+}
