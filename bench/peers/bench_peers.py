@@ -131,7 +131,7 @@ def signatures(inp, tool):
             m = datasketch.MinHash(num_perm=128, seed=1)
             m.update_batch([s.encode("utf-8") for s in shingles(text)])
             m.digest()
-    return len(docs), 0, time.perf_counter() - t
+    return len(docs), None, time.perf_counter() - t
 
 
 def extract(inp, out, tool):

@@ -337,6 +337,20 @@ pub fn render_markdown(results: &Results, preamble: &str) -> String {
          seconds.\n\n",
     );
     s.push_str(&ratio_table(results));
+    let behind: Vec<String> = ratios(results)
+        .into_iter()
+        .filter(|r| r.role == Role::Peer && (r.per_core < 1.0 || r.per_core.is_nan()))
+        .map(|r| format!("{} vs {} ({})", r.task, r.other, fmt_ratio(r.per_core)))
+        .collect();
+    if behind.is_empty() {
+        s.push_str("\nsapu is ahead of every peer per core in this run.\n");
+    } else {
+        let _ = writeln!(
+            s,
+            "\nsapu is **not ahead** per core in: {}.",
+            behind.join(", ")
+        );
+    }
     s.push_str("\n![sapu / peer throughput per core, log scale](bench/results/ratios.svg)\n\n");
     s.push_str("## Absolute figures\n\nMB = 10^6 bytes of uncompressed input JSONL; medians over the repetitions.\n\n");
     s.push_str(&absolute_table(results));
@@ -411,7 +425,7 @@ pub fn render_svg(results: &Results) -> String {
             if d == 0 { "#333333" } else { "#dddddd" },
             if d == 0 { 1.5 } else { 1.0 },
             axis_y + 16.0,
-            fmt_num(v)
+            axis_label(d)
         );
     }
     for (i, r) in rows.iter().enumerate() {
@@ -454,6 +468,15 @@ pub fn render_svg(results: &Results) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The label of the decade 10^d on the chart's axis: `0.01`, `0.1`, `1`, `10`, `100`.
+fn axis_label(d: i32) -> String {
+    if d < 0 {
+        format!("{:.*}", (-d) as usize, 10f64.powi(d))
+    } else {
+        format!("{:.0}", 10f64.powi(d))
+    }
 }
 
 fn xml_escape(s: &str) -> String {
@@ -630,6 +653,23 @@ mod tests {
         assert!(svg.contains(">10.0x</text>"));
         // the 1x line is drawn dark
         assert!(svg.contains("stroke=\"#333333\""));
+    }
+
+    #[test]
+    fn axis_labels() {
+        assert_eq!(axis_label(-2), "0.01");
+        assert_eq!(axis_label(0), "1");
+        assert_eq!(axis_label(2), "100");
+    }
+
+    #[test]
+    fn markdown_names_where_sapu_is_behind() {
+        let md = render_markdown(&sample(), "");
+        assert!(md.contains("sapu is **not ahead** per core in: extract vs resiliparse (0.50x)."));
+        let mut r = sample();
+        r.tasks.truncate(1);
+        let md = render_markdown(&r, "");
+        assert!(md.contains("sapu is ahead of every peer per core in this run."));
     }
 
     #[test]

