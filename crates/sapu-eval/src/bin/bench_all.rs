@@ -150,7 +150,7 @@ fn text_sources(data: &Path) -> Result<Vec<SourceDoc>> {
 struct Rng(u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -158,7 +158,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -516,6 +516,7 @@ fn tasks(quick: bool) -> Vec<TaskSpec> {
 
 /// Starts `argv` in its own process group, waits for it (killing the group after `timeout`
 /// seconds), and returns its wall time and `wait4` resource usage.
+#[allow(clippy::zombie_processes)] // the child is reaped by `wait4` below, which gives its rusage
 fn measure(argv: &[String], stdout: &Path, stderr: &Path, timeout: f64) -> Result<Run> {
     // The clock starts before the spawn: on a loaded machine a short child can run to its end
     // before this process is scheduled again.
