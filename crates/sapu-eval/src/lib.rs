@@ -1,6 +1,8 @@
 //! Helpers shared by the evaluation and benchmark commands in `src/bin/`: locating
 //! `../shared/data`, reading its JSONL (plain or gzip) files, and timing.
 
+pub mod bench;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
