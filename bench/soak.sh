@@ -52,9 +52,12 @@ while total < limit:
     loop += 1
 PY
 fi
-cargo build --release -q -p sapu-cli
-# A private copy, so that a rebuild during a long soak cannot swap the binary between resumes.
-cp target/release/sapu "$work/sapu"
+# A private copy, so that a rebuild during a long soak cannot swap the binary between resumes
+# (SOAK_BIN: use an already built binary instead of building one).
+if [ -z "${SOAK_BIN:-}" ]; then
+  cargo build --release -q -p sapu-cli
+fi
+cp "${SOAK_BIN:-target/release/sapu}" "$work/sapu"
 sapu=$work/sapu
 echo "soak: corpus $(du -b "$corpus" | cut -f1) bytes compressed, ${size_mb} MB of JSONL; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$work/whole" "$work/cut"
