@@ -104,7 +104,10 @@ fn a_full_disk_stops_the_run_cleanly_and_resume_completes_it() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("cannot write output: File too large"), "{err}");
+    assert!(
+        err.contains("cannot write output: out/kept/") && err.contains("File too large"),
+        "{err}"
+    );
     assert!(
         err.contains("output up to the last checkpoint is kept")
             && err.contains("continue with the same command plus --resume"),
@@ -138,14 +141,14 @@ fn a_full_disk_stops_the_run_cleanly_and_resume_completes_it() {
     assert!(fs::read_dir(case.path("out/kept")).unwrap().count() >= 1);
 }
 
-/// The issue entry of `summary.json` for the input whose path ends with `name`.
-fn issue_for<'a>(summary: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+/// The issue entry of `summary.json` with this code for the input whose path ends with `name`.
+fn issue_for<'a>(summary: &'a serde_json::Value, name: &str, code: &str) -> &'a serde_json::Value {
     summary["input_issues"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["location"]["path"].as_str().unwrap().ends_with(name))
-        .unwrap_or_else(|| panic!("no issue for {name}: {}", summary["input_issues"]))
+        .find(|i| i["location"]["path"].as_str().unwrap().ends_with(name) && i["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} issue for {name}: {}", summary["input_issues"]))
 }
 
 /// Unreadable files in an input directory: each is named with the OS reason in stderr and
@@ -177,14 +180,14 @@ fn unreadable_files_are_named_and_the_rest_is_processed() {
              reads here (running as root): the chmod 000 part is skipped, the EIO part runs"
         );
     }
-    let o = case.sapu(&["run", "in", "-o", "out", "--quiet"]);
+    case.write("none.toml", "[output]\nformat = \"jsonl\"\n");
+    let o = case.sapu(&["run", "in", "-o", "out", "--quiet", "--config", "none.toml"]);
     mode(&case.path("in/closed"), 0o755);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     let s = case.summary("out");
     assert_eq!(s["accounting_ok"], true);
-    let eio = issue_for(&s, "eio.jsonl");
-    assert_eq!(eio["code"], "read_error");
+    let eio = issue_for(&s, "eio.jsonl", "read_error");
     let msg = eio["message"].as_str().unwrap();
     assert!(msg.contains("os error 5"), "{msg}");
     assert!(err.contains("eio.jsonl"), "{err}");
@@ -194,8 +197,7 @@ fn unreadable_files_are_named_and_the_rest_is_processed() {
         .collect();
     if permissions_bite {
         assert_eq!(kept, ["a", "z"]);
-        let l = issue_for(&s, "locked.jsonl");
-        assert_eq!(l["code"], "read_error");
+        let l = issue_for(&s, "locked.jsonl", "read_error");
         assert!(
             l["message"].as_str().unwrap().contains("Permission denied"),
             "{l}"
@@ -233,8 +235,8 @@ fn corrupt_gzip_and_zstd_inputs_are_named_and_the_run_goes_on() {
             *b = (i as u8).wrapping_mul(37) ^ 0xa5;
         }
     }
-    case.write("in/a.jsonl.gz", &gz);
-    case.write("in/b.jsonl.zst", &zst);
+    case.write("in/a.jsonl.zst", &zst);
+    case.write("in/b.jsonl.gz", &gz);
     case.write(
         "in/c.jsonl",
         "{\"id\":\"after\",\"text\":\"masih dibaca\"}\n",
@@ -245,17 +247,16 @@ fn corrupt_gzip_and_zstd_inputs_are_named_and_the_run_goes_on() {
     let err = stderr(&o);
     let s = case.summary("out");
     assert_eq!(s["accounting_ok"], true);
-    for (name, code) in [
-        ("a.jsonl.gz", "truncated_gzip"),
-        ("b.jsonl.zst", "corrupt_zstd"),
-    ] {
-        let issue = issue_for(&s, name);
-        assert_eq!(issue["code"], code, "{issue}");
-        let line = issue["location"]["line"].as_u64().unwrap();
-        assert!(line > 1 && line < 3000, "{issue}");
-        assert!(issue["location"]["byte_offset"].as_u64().unwrap() > 0);
-        assert!(err.contains(&format!("{name}:{line}")), "{err}");
-    }
+    // zstd finds the damage when it decodes the damaged block (here the first: the records
+    // before it in that block are lost with it); gzip only at its CRC, after quarantining the
+    // garbage lines it decoded (over a thousand here, so its issue is counted but not listed).
+    let issue = issue_for(&s, "a.jsonl.zst", "corrupt_zstd");
+    let line = issue["location"]["line"].as_u64().unwrap();
+    assert!(issue["location"]["byte_offset"].is_u64(), "{issue}");
+    assert!(err.contains(&format!("a.jsonl.zst:{line}")), "{err}");
+    assert_eq!(s["input_issue_counts"]["corrupt_zstd"], 1);
+    assert_eq!(s["input_issue_counts"]["truncated_gzip"], 1);
+    assert!(err.contains("b.jsonl.gz"), "{err}");
     let kept = read_parts(&case.path("out/kept"));
     assert_eq!(kept.last().unwrap()["id"], "after");
     assert!(kept.len() > 2, "documents before the damage are kept");

