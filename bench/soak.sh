@@ -84,7 +84,7 @@ for k in $(seq 1 "$kills"); do
   sleep "$delay"
   if kill -9 "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null || true
-    done_bytes=$(cat "$work/cut/kept"/part-* 2>/dev/null | wc -c)
+    done_bytes=$( (cat "$work/cut/kept"/part-* 2>/dev/null || true) | wc -c)
     echo "soak: kill $k (SIGKILL) after ${delay}s of this attempt, $(( $(date +%s) - cut_start ))s into the soak; kept/ held ${done_bytes} compressed bytes; $(ls "$work/cut" | tr '\n' ' ')"
   else
     echo "soak: run finished before kill $k"
