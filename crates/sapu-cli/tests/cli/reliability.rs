@@ -312,7 +312,7 @@ fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
     let mut stdin = child.stdin.take().unwrap();
     // 100 documents: 10 batches, so the checkpoint after 8 batches is written.
     stdin
-        .write_all(all[..(0..100).map(|i| doc(i).len()).sum()].as_bytes())
+        .write_all(&all.as_bytes()[..(0..100).map(|i| doc(i).len()).sum()])
         .unwrap();
     stdin.flush().unwrap();
     let checkpoint = case.path("out/.sapu-tmp/checkpoint.json");
