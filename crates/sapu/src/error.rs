@@ -17,6 +17,10 @@ pub enum Error {
     /// Writing output failed (disk full, permissions).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// Writing a run's output failed midway (disk full): the output up to the last checkpoint
+    /// is valid and `--resume` continues from it.
+    #[error("cannot write output: {}; the run stopped, and its output up to the last checkpoint is kept: make room, then continue with the same command plus --resume (output in {})", .0, .1.display())]
+    OutputStopped(std::io::Error, PathBuf),
     /// The run was asked to stop (Ctrl-C) and stopped at a checkpoint.
     #[error("interrupted; the output so far is saved: continue with the same command plus --resume (output in {})", .0.display())]
     Interrupted(PathBuf),

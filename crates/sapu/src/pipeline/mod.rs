@@ -90,10 +90,8 @@ pub fn run(
     opts: &RunOptions,
     progress: &Arc<Progress>,
 ) -> Result<Summary, Error> {
-    let started = Instant::now();
     let fingerprint = checkpoint::fingerprint(recipe, inputs, opts);
-    let tmp_dir = out.join(".sapu-tmp");
-    let mut resume = if opts.resume {
+    let resume = if opts.resume {
         checkpoint::load(out, &fingerprint)?
     } else {
         None
@@ -101,6 +99,25 @@ pub fn run(
     if resume.is_none() {
         prepare_output_dir(out, opts.overwrite || opts.resume)?;
     }
+    // From here on the output folder is this run's: a failed write (a full disk) leaves what
+    // was written up to the last checkpoint valid, and `--resume` continues from there.
+    run_prepared(recipe, inputs, out, opts, progress, &fingerprint, resume).map_err(|e| match e {
+        Error::Output(io) => Error::OutputStopped(io, out.to_path_buf()),
+        e => e,
+    })
+}
+
+fn run_prepared(
+    recipe: &mut Recipe,
+    inputs: &[PathBuf],
+    out: &Path,
+    opts: &RunOptions,
+    progress: &Arc<Progress>,
+    fingerprint: &str,
+    mut resume: Option<Checkpoint>,
+) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let tmp_dir = out.join(".sapu-tmp");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -204,7 +221,7 @@ pub fn run(
             batches_since_checkpoint: 0,
             opts,
             out,
-            fingerprint: &fingerprint,
+            fingerprint,
         };
         pool.install(|| match segment.decides {
             None => run_input_phase(&files, &mut ctx),

@@ -257,18 +257,39 @@ pub fn read_file(
         inner: raw,
         progress: Arc::clone(progress),
     };
-    let mut reader: Box<dyn BufRead + Send> = match compression.decoder(counted) {
+    read_stream(&shown, format, compression, Box::new(counted), cfg, sink);
+}
+
+/// Read every record of a byte stream, as [`read_file`] does for a file named `name` of the
+/// given format and compression (the entry point the fuzz targets drive with arbitrary bytes).
+pub fn read_stream(
+    name: &str,
+    format: Format,
+    compression: Compression,
+    input: Box<dyn Read + Send>,
+    cfg: &InputConfig,
+    sink: &mut dyn FnMut(Record),
+) {
+    let mut reader: Box<dyn BufRead + Send> = match compression.decoder(input) {
         Ok(r) => Box::new(BufReader::with_capacity(1 << 20, r)),
         Err(e) => {
-            sink(issue(
-                compression.error_code(),
-                format!("cannot start decompression: {e}"),
-            ));
+            sink(Record::Bad {
+                issue: InputIssue {
+                    location: Location {
+                        path: name.to_string(),
+                        line: None,
+                        byte_offset: None,
+                    },
+                    code: compression.error_code().into(),
+                    message: format!("cannot start decompression: {e}"),
+                },
+                quarantined: None,
+            });
             return;
         }
     };
     let source = Source {
-        path: Arc::from(shown.as_str()),
+        path: Arc::from(name),
         compression,
         cfg,
     };
