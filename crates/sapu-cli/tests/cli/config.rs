@@ -47,7 +47,7 @@ fn unknown_keys_name_their_line_and_suggest_the_close_one() {
     );
     assert!(
         err.contains(
-            "r.toml:5: output `format` must be one of jsonl, jsonl.gz, jsonl.zst (got `csv`)"
+            "r.toml:5: output `format` must be one of jsonl, jsonl.gz, jsonl.zst, parquet (got `csv`)"
         ),
         "{err}"
     );

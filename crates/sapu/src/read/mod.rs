@@ -298,7 +298,16 @@ pub fn read_stream(
         Format::Text => text::read(&source, &mut reader, None, sink),
         Format::Html => text::read(&source, &mut reader, Some("text/html"), sink),
         Format::Warc => warc::read(&source, &mut reader, sink),
-        Format::Parquet => unreachable!("Parquet is read from the file above"),
+        Format::Parquet => sink(
+            source.bad(
+                None,
+                None,
+                "unsupported_format",
+                "Parquet needs random access and cannot be read from a stream; give it as a file"
+                    .into(),
+                None,
+            ),
+        ),
     }
 }
 
