@@ -15,6 +15,8 @@ pub mod dedup;
 pub mod doc;
 pub mod extract;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod langid;
 pub mod pipeline;
 pub mod read;

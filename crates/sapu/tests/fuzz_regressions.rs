@@ -5,11 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sapu::clean::{Clean, CleanConfig};
-use sapu::config::InputConfig;
-use sapu::extract::{Extract, ExtractConfig};
-use sapu::read::{decode_html, read_stream, Compression, Format, Record};
-use sapu::{DocStage, Document, Outcome, StageStats};
+use sapu::fuzz_checks::{clean_stage, html_extract, jsonl_reader, warc_reader};
 
 /// The inputs for one target: its seeds and its crash fixtures, in name order.
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -31,65 +27,6 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         }
     }
     out
-}
-
-fn jsonl_reader(data: &[u8]) {
-    let cfg = InputConfig {
-        max_record_bytes: 4096,
-        ..InputConfig::default()
-    };
-    let input = Box::new(std::io::Cursor::new(data.to_vec()));
-    read_stream(
-        "fuzz.jsonl",
-        Format::Json,
-        Compression::None,
-        input,
-        &cfg,
-        &mut |r| match r.resolve(&cfg) {
-            Record::Doc(_) | Record::Skipped { .. } => {}
-            Record::Bad { issue, .. } => assert!(!issue.code.is_empty()),
-            Record::Pending(_) => panic!("resolve left a pending line"),
-        },
-    );
-}
-
-fn warc_reader(data: &[u8]) {
-    let cfg = InputConfig::default();
-    let input = Box::new(std::io::Cursor::new(data.to_vec()));
-    let mut ended = false;
-    read_stream(
-        "fuzz.warc",
-        Format::Warc,
-        Compression::None,
-        input,
-        &cfg,
-        &mut |r| {
-            assert!(!ended, "a record after the damage that ends the file");
-            if let Record::Bad { issue, .. } = r {
-                ended = issue.code != "record_too_long";
-            }
-        },
-    );
-}
-
-fn html_extract(data: &[u8]) {
-    let (html, _) = decode_html(data, None);
-    let mut doc = Document::new("fuzz".to_string(), html);
-    doc.metadata
-        .insert("content_type".into(), serde_json::json!("text/html"));
-    let stage = Extract::new(&ExtractConfig::default());
-    if let Outcome::Keep(d) = stage.process(doc, &mut StageStats::default()) {
-        assert!(!d.text.is_empty());
-    }
-}
-
-fn clean_stage(data: &[u8]) {
-    let text = String::from_utf8_lossy(data).into_owned();
-    let stage = Clean::new(&CleanConfig::default()).unwrap();
-    match stage.process(Document::new("fuzz", text), &mut StageStats::default()) {
-        Outcome::Keep(d) => assert!(d.metadata.contains_key("clean")),
-        Outcome::Remove(..) => panic!("clean never removes a document"),
-    }
 }
 
 fn check(target: &str, f: fn(&[u8])) {
