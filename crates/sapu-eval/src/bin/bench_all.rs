@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use sapu::dedup::{Hasher, MinHashDedupConfig, Scratch};
 use sapu_eval::bench::{self, Machine, Results, Role, Run, TaskResult, ToolResult};
+use sapu_eval::Rng;
 use sapu_eval::{data_dir, open, read_jsonl};
 use serde_json::{json, Value};
 
@@ -144,22 +145,6 @@ fn text_sources(data: &Path) -> Result<Vec<SourceDoc>> {
         }
     }
     Ok(out)
-}
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
 }
 
 /// A later loop's copy of a document: 30% unchanged (exact duplicates), 55% lightly edited

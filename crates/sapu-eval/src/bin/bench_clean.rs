@@ -14,6 +14,7 @@ use std::time::Instant;
 use anyhow::Result;
 use sapu::clean::{Clean, CleanConfig};
 use sapu::{DocStage, Document, StageStats};
+use sapu_eval::thread_cpu_seconds;
 
 fn main() -> Result<()> {
     let runs: usize = std::env::args()
@@ -64,16 +65,4 @@ fn main() -> Result<()> {
         sapu_eval::median(wall_speeds)
     );
     Ok(())
-}
-
-/// CPU time consumed by the calling thread, in seconds.
-fn thread_cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec and CLOCK_THREAD_CPUTIME_ID is supported on
-    // Linux; the call only writes to `ts`.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }

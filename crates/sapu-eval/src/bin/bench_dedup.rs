@@ -25,6 +25,7 @@ use sapu::dedup::{Hasher, MinHashDedupConfig, Scratch};
 use sapu::stage::{BuildContext, Stage, StageConfig};
 use sapu::text::normalize::{normalize, Normalization};
 use sapu::{Document, StageStats};
+use sapu_eval::thread_cpu_seconds;
 use sapu_eval::{data_dir, median, read_jsonl};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -89,25 +90,14 @@ fn shingle_strings(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// CPU time consumed by the calling thread, in seconds.
-fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
 /// Median thread CPU seconds of `reps` calls of `f`.
 fn time<F: FnMut()>(reps: usize, mut f: F) -> f64 {
     median(
         (0..reps)
             .map(|_| {
-                let t = thread_cpu();
+                let t = thread_cpu_seconds();
                 f();
-                thread_cpu() - t
+                thread_cpu_seconds() - t
             })
             .collect(),
     )

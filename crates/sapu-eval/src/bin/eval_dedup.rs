@@ -21,6 +21,7 @@ use sapu::dedup::{jaccard_sorted, ExactDedupConfig, Hasher, MinHashDedupConfig, 
 use sapu::stage::{BuildContext, Stage, StageConfig};
 use sapu::text::normalize::Normalization;
 use sapu::{Document, Outcome, StageStats};
+use sapu_eval::Rng;
 use sapu_eval::{data_dir, read_jsonl};
 use serde_json::Value;
 
@@ -78,21 +79,6 @@ fn cluster_pairs(out: &[Outcome]) -> HashSet<(u32, u32)> {
         }
     }
     pairs
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// A near-copy of `text`: `kind` 0 substitutes, 1 inserts, 2 deletes `rate` of the words

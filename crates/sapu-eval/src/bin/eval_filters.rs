@@ -19,6 +19,7 @@ use sapu::stage::{BuildContext, Stage, StageConfig, StageStats};
 use sapu::text::words::{count_sentences, split_words, WordRules};
 use sapu::{DocStage, Document, Outcome};
 use sapu_eval::read_jsonl;
+use sapu_eval::thread_cpu_seconds;
 
 const FILTERS: [&str; 4] = [
     "gopher_repetition",
@@ -170,15 +171,6 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`), so that
-/// figures taken on a shared machine count only the time this thread ran.
-fn thread_cpu() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |ns| ns / 1e9)
-}
-
 /// The four filters on every document, one thread, best of 3 (CPU time and wall time).
 fn throughput(docs: &[Document], stages: &[Box<dyn DocStage>]) {
     let mut stats = StageStats::default();
@@ -188,7 +180,7 @@ fn throughput(docs: &[Document], stages: &[Box<dyn DocStage>]) {
     let mut per_stage = [f64::MAX; 4];
     for _ in 0..3 {
         let mut times = [0f64; 4];
-        let (c0, w0) = (thread_cpu(), Instant::now());
+        let (c0, w0) = (thread_cpu_seconds(), Instant::now());
         for d in docs {
             for (k, st) in stages.iter().enumerate() {
                 let doc = d.clone();
@@ -198,7 +190,7 @@ fn throughput(docs: &[Document], stages: &[Box<dyn DocStage>]) {
                 std::hint::black_box(out);
             }
         }
-        best_cpu = best_cpu.min(thread_cpu() - c0);
+        best_cpu = best_cpu.min(thread_cpu_seconds() - c0);
         best_wall = best_wall.min(w0.elapsed().as_secs_f64());
         for k in 0..4 {
             per_stage[k] = per_stage[k].min(times[k]);

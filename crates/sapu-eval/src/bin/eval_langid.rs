@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use sapu::langid::Identifier;
+use sapu_eval::thread_cpu_seconds;
 
 struct Item {
     set: &'static str,
@@ -491,15 +492,6 @@ fn macro_accuracy(items: &[Item], preds: &[String], set: &str) -> (usize, f64) {
         .sum::<f64>()
         / per.len().max(1) as f64;
     (per.len(), mean)
-}
-
-/// CPU time this thread has used, in seconds (`/proc/thread-self/schedstat`), so that the
-/// figure is per core even when other processes share the machine.
-fn thread_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |ns| ns / 1e9)
 }
 
 /// (documents, bytes, CPU seconds) for identifying every news document on one thread,

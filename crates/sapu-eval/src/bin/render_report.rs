@@ -19,6 +19,7 @@ use sapu::pipeline::{self, Progress, RunOptions};
 use sapu::report::{write_report, ReportOptions};
 use sapu::stage::{CorpusStage, DocStage, Stage, StageStats};
 use sapu::{Document, Outcome, Recipe};
+use sapu_eval::Rng;
 use serde_json::json;
 
 fn main() -> Result<()> {
@@ -146,24 +147,6 @@ fn demo_run(dir: &Path, docs: usize) -> Result<()> {
     }
     let _ = std::fs::remove_dir_all(&out);
     Ok(())
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
 }
 
 const IND: &[&str] = &[
