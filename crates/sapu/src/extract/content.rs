@@ -54,8 +54,9 @@ struct Measures {
     score: Vec<i64>,
 }
 
-/// The main text of a parsed page, empty when there is none.
-pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
+/// Measure every node, mark the blocks and rate them: what both the extraction and its
+/// explanation start from. Returns the measures, the body and the nodes in document order.
+fn first_pass(dom: &Dom, p: &Params) -> (Measures, u32, Vec<u32>) {
     let n = dom.nodes.len();
     let mut m = Measures {
         flags: vec![0; n],
@@ -68,6 +69,12 @@ pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
     let order = walk_and_mark(dom, body, &mut m);
     let blocks = measure_blocks(dom, body, &mut m);
     rate_blocks(dom, &blocks, p, &mut m);
+    (m, body, order)
+}
+
+/// The main text of a parsed page, empty when there is none.
+pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
+    let (mut m, body, order) = first_pass(dom, p);
     drop_chrome(dom, body, &order, p, &mut m);
     let order = measure_blocks(dom, body, &mut m);
     rate_blocks(dom, &order, p, &mut m);
@@ -77,18 +84,7 @@ pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
 
 /// Development aid: the chosen container and the largest candidates, with their paths.
 pub(crate) fn explain(dom: &Dom, p: &Params) -> String {
-    let n = dom.nodes.len();
-    let mut m = Measures {
-        flags: vec![0; n],
-        text: vec![0; n],
-        link: vec![0; n],
-        good: vec![0; n],
-        score: vec![0; n],
-    };
-    let body = dom.body();
-    let order = walk_and_mark(dom, body, &mut m);
-    let blocks = measure_blocks(dom, body, &mut m);
-    rate_blocks(dom, &blocks, p, &mut m);
+    let (mut m, body, order) = first_pass(dom, p);
     let subtree = m.good.clone();
     let mut out = String::new();
     drop_chrome(dom, body, &order, p, &mut m);
