@@ -479,17 +479,7 @@ impl DocStage for C4Quality {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run_with(c: C4QualityConfig, text: &str, lang: Option<&str>) -> Outcome {
-        let Ok(Stage::Doc(s)) = c.build(&BuildContext::default()) else {
-            panic!("build")
-        };
-        let mut doc = Document::new("t", text);
-        if let Some(l) = lang {
-            doc.metadata.insert("lang".into(), l.into());
-        }
-        s.process(doc, &mut StageStats::default())
-    }
+    use crate::filter::run_with;
 
     fn d() -> C4QualityConfig {
         C4QualityConfig::default()

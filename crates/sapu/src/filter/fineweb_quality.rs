@@ -306,17 +306,7 @@ impl DocStage for FineWebQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run_with(c: FineWebQualityConfig, text: &str, lang: Option<&str>) -> Outcome {
-        let Ok(Stage::Doc(s)) = c.build(&BuildContext::default()) else {
-            panic!("build")
-        };
-        let mut doc = Document::new("t", text);
-        if let Some(l) = lang {
-            doc.metadata.insert("lang".into(), l.into());
-        }
-        s.process(doc, &mut StageStats::default())
-    }
+    use crate::filter::run_with;
 
     fn reason(c: FineWebQualityConfig, text: &str) -> Option<String> {
         run_with(c, text, None).reason().map(str::to_string)

@@ -432,6 +432,7 @@ impl DocStage for GopherQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::run_with;
 
     const WORDS: [&str; 8] = [
         "the", "cats", "and", "dogs", "have", "toys", "with", "bells",
@@ -440,17 +441,6 @@ mod tests {
     /// `n` words cycling through `WORDS` (mean length 3.875 over whole cycles).
     fn prose(n: usize) -> String {
         (0..n).map(|i| WORDS[i % 8]).collect::<Vec<_>>().join(" ")
-    }
-
-    fn run_with(c: GopherQualityConfig, text: &str, lang: Option<&str>) -> Outcome {
-        let Ok(Stage::Doc(s)) = c.build(&BuildContext::default()) else {
-            panic!("build")
-        };
-        let mut doc = Document::new("t", text);
-        if let Some(l) = lang {
-            doc.metadata.insert("lang".into(), l.into());
-        }
-        s.process(doc, &mut StageStats::default())
     }
 
     fn reason(c: GopherQualityConfig, text: &str) -> Option<String> {

@@ -606,17 +606,7 @@ impl DocStage for GopherRepetition {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run_with(c: GopherRepetitionConfig, text: &str, lang: Option<&str>) -> Outcome {
-        let Ok(Stage::Doc(s)) = c.build(&BuildContext::default()) else {
-            panic!("build")
-        };
-        let mut doc = Document::new("t", text);
-        if let Some(l) = lang {
-            doc.metadata.insert("lang".into(), l.into());
-        }
-        s.process(doc, &mut StageStats::default())
-    }
+    use crate::filter::run_with;
 
     fn reason(c: GopherRepetitionConfig, text: &str) -> Option<String> {
         run_with(c, text, None).reason().map(str::to_string)

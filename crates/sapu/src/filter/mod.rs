@@ -8,6 +8,25 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod languages;
 
+/// One document, optionally tagged with `metadata.lang`, through a filter built from `config`:
+/// the helper every filter's tests use.
+#[cfg(test)]
+pub(crate) fn run_with<C: crate::stage::StageConfig>(
+    config: C,
+    text: &str,
+    lang: Option<&str>,
+) -> crate::Outcome {
+    use crate::stage::{BuildContext, Stage, StageStats};
+    let Ok(Stage::Doc(stage)) = config.build(&BuildContext::default()) else {
+        panic!("the filter config should build")
+    };
+    let mut doc = crate::Document::new("t", text);
+    if let Some(l) = lang {
+        doc.metadata.insert("lang".into(), l.into());
+    }
+    stage.process(doc, &mut StageStats::default())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Recipe;
