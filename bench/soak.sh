@@ -5,6 +5,7 @@
 #
 #   bench/soak.sh [SIZE_MB] [KILLS]      defaults: 2000 MB, 5 kills
 #   SOAK_PARALLEL_RATE=1.5 bench/soak.sh  run both at once, kills spread over SIZE_MB/1.5 seconds
+#   SOAK_REUSE_WHOLE=1 bench/soak.sh      compare with the last uninterrupted run of the same binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-2000}
@@ -60,8 +61,14 @@ fi
 cp "${SOAK_BIN:-target/release/sapu}" "$work/sapu"
 sapu=$work/sapu
 echo "soak: corpus $(du -b "$corpus" | cut -f1) bytes compressed, ${size_mb} MB of JSONL; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-rm -rf "$work/whole" "$work/cut"
-if [ -n "${SOAK_PARALLEL_RATE:-}" ]; then
+rm -rf "$work/cut"
+if [ -n "${SOAK_REUSE_WHOLE:-}" ] && [ -f "$work/whole/summary.json" ] && [ -f "$work/whole.seconds" ] \
+  && cmp -s "$sapu" "$work/whole.sapu"; then
+  # The same binary already produced an uninterrupted run of this corpus: compare against it.
+  whole_s=$(cat "$work/whole.seconds")
+  echo "soak: reusing the uninterrupted run of the same binary (${whole_s}s)"
+elif [ -n "${SOAK_PARALLEL_RATE:-}" ]; then
+  rm -rf "$work/whole"
   # On a crowded machine: run the uninterrupted run alongside the killed one, and spread the
   # kills over the duration expected at SOAK_PARALLEL_RATE MB/s instead of a measured one.
   ( start=$(date +%s)
@@ -71,21 +78,36 @@ if [ -n "${SOAK_PARALLEL_RATE:-}" ]; then
   whole_s=$(python3 -c "print(int($size_mb / $SOAK_PARALLEL_RATE))")
   echo "soak: expecting about ${whole_s}s per run at ${SOAK_PARALLEL_RATE} MB/s"
 else
+  rm -rf "$work/whole"
   start=$(date +%s)
   "$sapu" run "$corpus" -o "$work/whole" --threads 2 --quiet
   whole_s=$(( $(date +%s) - start ))
+  echo "$whole_s" >"$work/whole.seconds"
+  cp "$sapu" "$work/whole.sapu"
   echo "soak: uninterrupted run took ${whole_s}s"
 fi
 cut_start=$(date +%s)
 "$sapu" run "$corpus" -o "$work/cut" --threads 2 --quiet &
 pid=$!
+# Kill points spread over the whole run (observation and write phases alike): sorted random
+# fractions of the uninterrupted duration. Each delay counts from the start of its attempt, so
+# the time a resume spends catching up pushes the later kills further into the work.
+read -r -a delays <<<"$(python3 -c "
+import random
+pts = sorted(random.uniform(0.05, 0.95) * $whole_s for _ in range($kills))
+prev = 0.0
+out = []
+for p in pts:
+    out.append(round(max(p - prev, 5.0), 1)); prev = p
+print(' '.join(map(str, out)))")"
 for k in $(seq 1 "$kills"); do
-  delay=$(python3 -c "import random; print(round(random.uniform(0.1, 0.8) * $whole_s / $kills + 1, 1))")
+  delay=${delays[$((k - 1))]}
   sleep "$delay"
   if kill -9 "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null || true
     done_bytes=$( (cat "$work/cut/kept"/part-* 2>/dev/null || true) | wc -c)
-    echo "soak: kill $k (SIGKILL) after ${delay}s of this attempt, $(( $(date +%s) - cut_start ))s into the soak; kept/ held ${done_bytes} compressed bytes; $(ls "$work/cut" | tr '\n' ' ')"
+    phase=$(python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print('phase', c.get('phase'), 'position', c.get('position'))" "$work/cut/.sapu-tmp/checkpoint.json" 2>/dev/null || echo "no checkpoint")
+    echo "soak: kill $k (SIGKILL) after ${delay}s of this attempt, $(( $(date +%s) - cut_start ))s into the soak; kept/ held ${done_bytes} compressed bytes; checkpoint: $phase"
   else
     echo "soak: run finished before kill $k"
     break
