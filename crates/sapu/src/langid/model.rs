@@ -12,9 +12,6 @@
 //! f32 specialist bias (nats, added once per known word)
 //! ```
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::features::MAX_ORDER;
 
 /// The model bytes compiled into the library.
@@ -33,10 +30,13 @@ pub(crate) struct Model {
     pub postings: Vec<(u8, u8)>,
     /// Weight quantisation: nats = byte / scale.
     pub scale: f32,
-    /// Specialist word weights (zsm positive, ind negative), in nats.
-    pub words: HashMap<u32, f32, BuildHasherDefault<KeyHasher>>,
+    /// Specialist word weights (zsm positive, ind negative), in nats, by word key.
+    pub words: WordTable,
     /// Specialist bias, in nats, added once per known word.
     pub bias: f32,
+    /// Index of Indonesian (`ind`) and of Malay (`zsm`).
+    pub ind: usize,
+    pub zsm: usize,
     /// Dense weight rows (one byte per language) of the n-grams many languages list.
     dense: Vec<u8>,
 }
@@ -47,6 +47,7 @@ const DENSE_MIN: usize = 16;
 const DENSE_FLAG: u32 = 1 << 31;
 
 /// The weights of one n-gram.
+#[derive(Clone, Copy)]
 pub(crate) enum Hit<'a> {
     /// No language lists it.
     None,
@@ -86,13 +87,22 @@ impl Model {
         }
         let scale = r.f32();
         let n_words = r.u32() as usize;
-        let mut words = HashMap::with_capacity_and_hasher(n_words, Default::default());
+        let mut entries = Vec::with_capacity(n_words);
         for _ in 0..n_words {
             let k = r.u32();
             let w = r.take(1)[0] as i8;
-            words.insert(k, w as f32 / scale);
+            entries.push((k, w as f32 / scale));
         }
+        let words = WordTable::new(&entries);
         let bias = r.f32();
+        assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
+        assert!(
+            n_langs <= MAX_LANGS,
+            "langid model: more than {MAX_LANGS} languages"
+        );
+        let index = |code: &str| codes.iter().position(|c| c == code);
+        let ind = index("ind").expect("langid model: no `ind`");
+        let zsm = index("zsm").expect("langid model: no `zsm`");
         let cap = (n_keys * 2).next_power_of_two().max(16);
         let mut slots = vec![(0u32, 0u32, 0u32); cap];
         let mask = cap - 1;
@@ -123,6 +133,8 @@ impl Model {
             scale,
             words,
             bias,
+            ind,
+            zsm,
             dense,
         }
     }
@@ -147,9 +159,71 @@ impl Model {
         }
     }
 
+    /// Ask the CPU to start loading the table slot of `key` (look-ups are cache misses).
+    #[inline]
+    pub fn prefetch(&self, key: u32) {
+        prefetch(&self.slots[slot_of(key, self.mask)]);
+    }
+
     /// Number of languages.
     pub fn len(&self) -> usize {
         self.codes.len()
+    }
+}
+
+/// Most languages a model may hold (language indexes are bytes).
+pub(crate) const MAX_LANGS: usize = 256;
+
+/// Start loading the cache line of `x`; a no-op off x86-64.
+#[inline]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of the x86-64 baseline; a prefetch never faults, whatever the
+        // address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// The specialist's word weights: an open-addressed table keyed by word key (keys are already
+/// hashes). Key 0 marks an empty slot; a word whose key is 0 is not stored.
+pub(crate) struct WordTable {
+    slots: Vec<(u32, f32)>,
+    mask: usize,
+}
+
+impl WordTable {
+    pub(crate) fn new(entries: &[(u32, f32)]) -> WordTable {
+        let cap = (entries.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u32, 0f32); cap];
+        let mask = cap - 1;
+        for &(k, w) in entries.iter().filter(|e| e.0 != 0) {
+            let mut s = slot_of(k, mask);
+            while slots[s].0 != 0 && slots[s].0 != k {
+                s = (s + 1) & mask;
+            }
+            slots[s] = (k, w);
+        }
+        WordTable { slots, mask }
+    }
+
+    /// The weight of word `key`, if the specialist lists it.
+    #[inline]
+    pub fn get(&self, key: u32) -> Option<f32> {
+        let mut s = slot_of(key, self.mask);
+        loop {
+            let (k, w) = self.slots[s];
+            if k == key && k != 0 {
+                return Some(w);
+            }
+            if k == 0 {
+                return None;
+            }
+            s = (s + 1) & self.mask;
+        }
     }
 }
 
@@ -177,23 +251,5 @@ impl<'a> Reader<'a> {
     }
     fn f32(&mut self) -> f32 {
         f32::from_le_bytes(self.take(4).try_into().unwrap())
-    }
-}
-
-/// Word keys are already hashes: the map uses them as they are (multiplied, for the buckets).
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, k: u32) {
-        self.0 = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
