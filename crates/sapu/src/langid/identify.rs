@@ -264,6 +264,7 @@ impl Accumulator {
         for hit in &hits[..keys.len()] {
             match *hit {
                 Hit::None => {}
+                Hit::One(lang, w) => self.wide[lang as usize] += w as u32,
                 Hit::Sparse(postings) => {
                     for &(lang, w) in postings {
                         self.wide[lang as usize] += w as u32;
@@ -286,6 +287,7 @@ impl Accumulator {
     fn add_times(&mut self, hit: Hit<'_>, count: u32, n: usize) {
         match hit {
             Hit::None => {}
+            Hit::One(lang, w) => self.wide[lang as usize] += w as u32 * count,
             Hit::Sparse(postings) => {
                 for &(lang, w) in postings {
                     self.wide[lang as usize] += w as u32 * count;
@@ -312,7 +314,7 @@ impl Accumulator {
 #[inline]
 fn prefetch_hit(hit: Hit<'_>) {
     match hit {
-        Hit::None => {}
+        Hit::None | Hit::One(..) => {}
         Hit::Sparse(p) => prefetch(&p[0]),
         Hit::Dense(row) => {
             for line in row.chunks(64) {

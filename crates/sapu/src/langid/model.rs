@@ -23,8 +23,9 @@ pub(crate) struct Model {
     pub codes: Vec<String>,
     /// `floors[lang * MAX_ORDER + order - 1]`: ln probability of an unlisted n-gram.
     pub floors: Vec<f32>,
-    /// Open-addressed table: slot -> (key, posting range start, end); `end == 0` is empty.
-    slots: Vec<(u32, u32, u32)>,
+    /// Open-addressed table: slot -> (key, what it holds: see [`ONE`], [`DENSE`]; else a
+    /// posting range `start << 5 | len`); 0 is an empty slot.
+    slots: Vec<(u32, u32)>,
     mask: usize,
     /// (language index, quantised weight) per posting.
     pub postings: Vec<(u8, u8)>,
@@ -43,14 +44,18 @@ pub(crate) struct Model {
 
 /// N-grams listed by more than this many languages get a dense row (a vectorised add).
 const DENSE_MIN: usize = 16;
-/// Marks a slot whose `start` is a dense row offset.
-const DENSE_FLAG: u32 = 1 << 31;
+/// Slot value of an n-gram one language lists: `ONE | lang << 8 | weight` (no posting read).
+const ONE: u32 = 1 << 31;
+/// Slot value of an n-gram with a dense row: `DENSE | row offset` (`ONE` bit included).
+const DENSE: u32 = 3 << 30;
 
 /// The weights of one n-gram.
 #[derive(Clone, Copy)]
 pub(crate) enum Hit<'a> {
     /// No language lists it.
     None,
+    /// The one language that lists it, and its weight.
+    One(u8, u8),
     /// (language index, weight) for the few languages that list it.
     Sparse(&'a [(u8, u8)]),
     /// One weight per language.
@@ -104,24 +109,31 @@ impl Model {
         let ind = index("ind").expect("langid model: no `ind`");
         let zsm = index("zsm").expect("langid model: no `zsm`");
         let cap = (n_keys * 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u32, 0u32, 0u32); cap];
+        let mut slots = vec![(0u32, 0u32); cap];
+        advise_huge_pages(&slots);
         let mask = cap - 1;
         let mut dense = Vec::new();
         for (i, &(key, start)) in keys.iter().enumerate() {
             let end = keys.get(i + 1).map_or(n_postings as u32, |k| k.1);
             let mut s = slot_of(key, mask);
-            while slots[s].2 != 0 {
+            while slots[s].1 != 0 {
                 s = (s + 1) & mask;
             }
-            slots[s] = if (end - start) as usize > DENSE_MIN {
+            let len = (end - start) as usize;
+            slots[s] = if len > DENSE_MIN {
                 let offset = dense.len() as u32;
                 dense.resize(dense.len() + n_langs, 0);
                 for &(lang, w) in &postings[start as usize..end as usize] {
                     dense[offset as usize + lang as usize] = w;
                 }
-                (key, offset | DENSE_FLAG, 1)
+                assert!(offset < 1 << 30, "langid model: dense rows too large");
+                (key, DENSE | offset)
+            } else if len == 1 {
+                let (lang, w) = postings[start as usize];
+                (key, ONE | (lang as u32) << 8 | w as u32)
             } else {
-                (key, start, end)
+                assert!(start < 1 << 26, "langid model: too many postings");
+                (key, start << 5 | len as u32)
             };
         }
         Model {
@@ -144,16 +156,20 @@ impl Model {
     pub fn lookup(&self, key: u32) -> Hit<'_> {
         let mut s = slot_of(key, self.mask);
         loop {
-            let (k, start, end) = self.slots[s];
-            if end == 0 {
+            let (k, v) = self.slots[s];
+            if v == 0 {
                 return Hit::None;
             }
             if k == key {
-                if start & DENSE_FLAG != 0 {
-                    let o = (start & !DENSE_FLAG) as usize;
+                if v & DENSE == DENSE {
+                    let o = (v & !DENSE) as usize;
                     return Hit::Dense(&self.dense[o..o + self.codes.len()]);
                 }
-                return Hit::Sparse(&self.postings[start as usize..end as usize]);
+                if v & ONE != 0 {
+                    return Hit::One((v >> 8) as u8, v as u8);
+                }
+                let (start, len) = ((v >> 5) as usize, (v & 31) as usize);
+                return Hit::Sparse(&self.postings[start..start + len]);
             }
             s = (s + 1) & self.mask;
         }
@@ -169,6 +185,27 @@ impl Model {
     pub fn len(&self) -> usize {
         self.codes.len()
     }
+}
+
+/// Ask Linux to back `v` with 2 MiB pages where it can (transparent huge pages in `madvise`
+/// mode): the look-ups hit random places of an 8 MB table, and with 4 KiB pages nearly every
+/// one also misses the TLB. Called before the table is filled, so the first writes fault in
+/// huge pages. Only advice: nothing changes where the kernel declines.
+fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = v.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(v);
+        let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if b > a {
+            // SAFETY: the range lies inside `v`'s allocation; MADV_HUGEPAGE changes how the
+            // kernel backs those pages, never their contents.
+            unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
 }
 
 /// Most languages a model may hold (language indexes are bytes).
