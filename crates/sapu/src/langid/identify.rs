@@ -78,15 +78,34 @@ impl Identifier {
         let n = m.len();
         let mut dist = [0f32; MAX_LANGS];
         let mut weight_sum = 0f32;
-        let broad = sample(text, BROAD_SAMPLE_BYTES.min(self.sample_bytes));
-        for window in broad.iter().flatten() {
+        let whole = BROAD_SAMPLE_BYTES.min(self.sample_bytes);
+        let broad = sample_windows(text, whole, BROAD_WINDOW_BYTES.min(whole / 3));
+        // Start and end first; the middle window only when they do not already agree
+        // decisively on one language (Indonesian and Malay count as one here).
+        let mut votes: [Option<(usize, f32)>; 3] = [None; 3];
+        for wi in [0, 2, 1] {
+            let Some(window) = broad[wi] else { continue };
+            if wi == 1 {
+                if let (Some((a, pa)), Some((b, pb))) = (votes[0], votes[2]) {
+                    if a == b && pa.min(pb) >= DECISIVE {
+                        continue;
+                    }
+                }
+            }
             for chunk in chunks(window, CHUNK_BYTES) {
                 let (ll, total) = chunk_log_likelihoods(m, chunk);
                 if total == 0 {
                     continue;
                 }
                 let k = SHARPNESS / (total as f32).sqrt();
-                softmax_into(&ll[..n], k, &mut dist[..n], total as f32);
+                let vote = softmax_into(m, &ll[..n], k, &mut dist[..n], total as f32);
+                votes[wi] = Some(votes[wi].map_or(vote, |v| {
+                    if v.0 == vote.0 {
+                        (v.0, v.1.min(vote.1))
+                    } else {
+                        (usize::MAX, 0.0)
+                    }
+                }));
                 weight_sum += total as f32;
             }
         }
@@ -137,6 +156,15 @@ impl Identifier {
 /// Bytes the broad model reads: texts up to this size whole, longer ones through three
 /// windows that add up to it. The specialist reads the identifier's whole `sample_bytes`.
 pub const BROAD_SAMPLE_BYTES: usize = 480;
+
+/// Size of each of the three windows the broad model reads of a text longer than
+/// [`BROAD_SAMPLE_BYTES`].
+pub const BROAD_WINDOW_BYTES: usize = 100;
+
+/// A window whose top language (Indonesian and Malay together) has at least this probability
+/// is decisive: when the start and end windows are decisive for the same language, the middle
+/// one is not read.
+const DECISIVE: f32 = 0.99;
 
 /// N-grams hashed before their weights are looked up, so the look-ups' cache misses overlap.
 const BATCH: usize = 64;
@@ -324,9 +352,15 @@ fn prefetch_hit(hit: Hit<'_>) {
     }
 }
 
-/// Add `weight * softmax(k * ll)` to `dist`.
-fn softmax_into(ll: &[f32], k: f32, dist: &mut [f32], weight: f32) {
-    let max = ll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+/// Add `weight * softmax(k * ll)` to `dist`; returns the chunk's top language (Malay counted
+/// as Indonesian) and its probability (with Indonesian and Malay summed).
+fn softmax_into(m: &Model, ll: &[f32], k: f32, dist: &mut [f32], weight: f32) -> (usize, f32) {
+    let (mut top, mut max) = (0usize, f32::NEG_INFINITY);
+    for (i, &x) in ll.iter().enumerate() {
+        if x > max {
+            (top, max) = (i, x);
+        }
+    }
     let mut exps = [0f32; MAX_LANGS];
     let mut sum = 0f32;
     for (e, &x) in exps.iter_mut().zip(ll) {
@@ -335,6 +369,11 @@ fn softmax_into(ll: &[f32], k: f32, dist: &mut [f32], weight: f32) {
     }
     for (d, e) in dist.iter_mut().zip(exps) {
         *d += weight * e / sum;
+    }
+    if top == m.ind || top == m.zsm {
+        (m.ind, (exps[m.ind] + exps[m.zsm]) / sum)
+    } else {
+        (top, exps[top] / sum)
     }
 }
 
@@ -373,10 +412,15 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3]) -> f32 {
 /// The part of `text` the identifier reads: all of it up to `max` bytes, else three windows
 /// of `max / 3` bytes at the start, the middle and the end.
 fn sample(text: &str, max: usize) -> [Option<&str>; 3] {
-    if text.len() <= max {
+    sample_windows(text, max, max / 3)
+}
+
+/// All of `text` up to `whole` bytes, else three windows of `w` bytes at the start, the middle
+/// and the end.
+fn sample_windows(text: &str, whole: usize, w: usize) -> [Option<&str>; 3] {
+    if text.len() <= whole {
         return [Some(text), None, None];
     }
-    let w = max / 3;
     let mid = text.len() / 2 - w / 2;
     [0, mid, text.len() - w].map(|start| {
         let s = floor_char(text, start);

@@ -287,3 +287,22 @@ fn identification_is_deterministic() {
         assert_eq!(identify(&doc), first);
     }
 }
+
+/// When the start and end windows agree decisively, the broad model skips the middle one.
+#[test]
+fn middle_window_is_skipped_when_start_and_end_agree() {
+    let base = [ZSM; 30].join(" ");
+    let mid = base.len() / 2;
+    let mut changed = base.clone();
+    changed.replace_range(mid - 20..mid + 20, &"ы".repeat(20));
+    let (a, b) = (identify(&base), identify(&changed));
+    assert_eq!(a, b);
+    assert_eq!(a.lang, "zsm");
+    // A document whose start and end disagree reads its middle too: changing it moves the
+    // scores.
+    let mixed = format!("{} {}", [ENG; 20].join(" "), [ZSM; 20].join(" "));
+    let mid = mixed.len() / 2;
+    let mut mixed_changed = mixed.clone();
+    mixed_changed.replace_range(mid - 20..mid + 20, &"ы".repeat(20));
+    assert_ne!(identify(&mixed).top, identify(&mixed_changed).top);
+}
