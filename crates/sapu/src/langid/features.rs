@@ -31,8 +31,10 @@ pub fn ngram_key(ngram: &str) -> u32 {
 
 /// The key of a whole word for the specialist; distinct from the n-gram with the same letters.
 pub fn word_key(word: &str) -> u32 {
-    finish(word.chars().fold(FNV_SEED ^ 0x5bd1_e995, push))
+    finish(word.chars().fold(WORD_SEED, push))
 }
+
+const WORD_SEED: u64 = FNV_SEED ^ 0x5bd1_e995;
 
 /// Whether a character belongs to a word: letters and combining marks (Indic vowel signs).
 #[inline]
@@ -77,6 +79,26 @@ pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_OR
         }
     }
     counts
+}
+
+/// Call `f(word_key(word))` for every word of `text` (lowercased), without building the word:
+/// the identifier's allocation-free view of [`for_each_word`].
+pub fn for_each_word_key(text: &str, mut f: impl FnMut(u32)) {
+    let mut h = WORD_SEED;
+    let mut len = 0usize;
+    for c in text.chars() {
+        if is_word_char(c) {
+            h = push(h, lower(c));
+            len += 1;
+        } else if len > 0 {
+            f(finish(h));
+            h = WORD_SEED;
+            len = 0;
+        }
+    }
+    if len > 0 {
+        f(finish(h));
+    }
 }
 
 /// Call `f(word, capitalised)` for every word of `text`, lowercased, with whether it started
@@ -129,6 +151,20 @@ mod tests {
             fives,
             vec![ngram_key("abcde"), ngram_key("bcdef"), ngram_key("cdefg")]
         );
+    }
+
+    #[test]
+    fn word_keys_match_the_word_view() {
+        let text = "Kerana wang, KL. Ça-va ÉTÉ 42";
+        let mut want = Vec::new();
+        let mut buf = String::new();
+        for_each_word(text, &mut buf, |w, _| want.push(word_key(w)));
+        let mut got = Vec::new();
+        for_each_word_key(text, |k| got.push(k));
+        assert_eq!(want.len(), 6);
+        assert_eq!(got, want);
+        assert_eq!(got[0], word_key("kerana"));
+        assert_eq!(got[5], word_key("été"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! [`Identifier`]: the language of one text, from the embedded model.
 //!
-//! 1. A bounded sample: the whole text up to `sample_bytes`, else three windows (start,
-//!    middle, end) that add up to it.
+//! 1. A bounded sample: the broad model reads the whole text up to [`BROAD_SAMPLE_BYTES`],
+//!    else three windows of [`BROAD_WINDOW_BYTES`] (start, end, then the middle unless start
+//!    and end already agree decisively); the specialist reads the whole text up to
+//!    `sample_bytes`, else three windows that add up to it.
 //! 2. The sample is cut into chunks of about [`CHUNK_BYTES`] at whitespace; each chunk is
 //!    scored by the broad model, a naive Bayes over hashed character 1- to 5-grams of ~130
 //!    languages, giving a probability per language. The text's distribution is the average of
@@ -14,8 +16,8 @@
 
 use std::sync::OnceLock;
 
-use super::features::{for_each_ngram, for_each_word, word_key, MAX_ORDER};
-use super::model::{Hit, Model, MODEL_BYTES};
+use super::features::{for_each_ngram, for_each_word_key, MAX_ORDER};
+use super::model::{prefetch, Hit, Model, MAX_LANGS, MODEL_BYTES};
 
 /// Chunk size, in bytes, for the per-chunk votes (about two sentences).
 pub const CHUNK_BYTES: usize = 400;
@@ -76,48 +78,36 @@ impl Identifier {
     pub fn identify(&self, text: &str) -> Prediction {
         let m = model();
         let n = m.len();
-        let mut dist = vec![0f32; n];
+        let mut dist = [0f32; MAX_LANGS];
         let mut weight_sum = 0f32;
-        let mut acc = vec![0u32; n];
-        let mut ll = vec![0f32; n];
-        let windows = sample(text, self.sample_bytes);
-        let mut keys: Vec<u32> = Vec::with_capacity(CHUNK_BYTES * 2 * MAX_ORDER);
-        let mut hits: Vec<Hit<'_>> = Vec::with_capacity(CHUNK_BYTES * 2 * MAX_ORDER);
-        for window in &windows {
-            for chunk in chunks(window, CHUNK_BYTES) {
-                acc.iter_mut().for_each(|a| *a = 0);
-                // Hash first, then look up, then add: independent look-ups let the CPU overlap
-                // their cache misses.
-                keys.clear();
-                let counts = for_each_ngram(chunk, |_, key| keys.push(key));
-                hits.clear();
-                hits.extend(keys.iter().map(|&k| m.lookup(k)));
-                for hit in &hits {
-                    match hit {
-                        Hit::None => {}
-                        Hit::Sparse(postings) => {
-                            for &(lang, w) in *postings {
-                                acc[lang as usize] += w as u32;
-                            }
-                        }
-                        Hit::Dense(row) => {
-                            for (a, &w) in acc.iter_mut().zip(row.iter()) {
-                                *a += w as u32;
-                            }
-                        }
+        let whole = BROAD_SAMPLE_BYTES.min(self.sample_bytes);
+        let broad = sample_windows(text, whole, BROAD_WINDOW_BYTES.min(whole / 3));
+        // Start and end first; the middle window only when they do not already agree
+        // decisively on one language (Indonesian and Malay count as one here).
+        let mut votes: [Option<(usize, f32)>; 3] = [None; 3];
+        for wi in [0, 2, 1] {
+            let Some(window) = broad[wi] else { continue };
+            if wi == 1 {
+                if let (Some((a, pa)), Some((b, pb))) = (votes[0], votes[2]) {
+                    if a == b && pa.min(pb) >= DECISIVE {
+                        continue;
                     }
                 }
-                let total: u32 = counts.iter().sum();
+            }
+            for chunk in chunks(window, CHUNK_BYTES) {
+                let (ll, total) = chunk_log_likelihoods(m, chunk);
                 if total == 0 {
                     continue;
                 }
-                for (l, out) in ll.iter_mut().enumerate() {
-                    let floors = &m.floors[l * MAX_ORDER..(l + 1) * MAX_ORDER];
-                    let base: f32 = counts.iter().zip(floors).map(|(&c, &f)| c as f32 * f).sum();
-                    *out = base + acc[l] as f32 / m.scale;
-                }
                 let k = SHARPNESS / (total as f32).sqrt();
-                softmax_into(&ll, k, &mut dist, total as f32);
+                let vote = softmax_into(m, &ll[..n], k, &mut dist[..n], total as f32);
+                votes[wi] = Some(votes[wi].map_or(vote, |v| {
+                    if v.0 == vote.0 {
+                        (v.0, v.1.min(vote.1))
+                    } else {
+                        (usize::MAX, 0.0)
+                    }
+                }));
                 weight_sum += total as f32;
             }
         }
@@ -128,28 +118,35 @@ impl Identifier {
                 top: Vec::new(),
             };
         }
+        let dist = &mut dist[..n];
         dist.iter_mut().for_each(|p| *p /= weight_sum);
         let code = |i: usize| -> &'static str { m.codes[i].as_str() };
         // Indonesian and Malay compete as one language against the rest; the specialist then
-        // splits their joint probability.
-        let (ind, zsm) = (index_of(m, "ind"), index_of(m, "zsm"));
+        // splits their joint probability, reading the whole sample.
+        let (ind, zsm) = (m.ind, m.zsm);
         let mass = dist[ind] + dist[zsm];
         let best_other = (0..n)
             .filter(|&i| i != ind && i != zsm)
             .map(|i| dist[i])
             .fold(0f32, f32::max);
         if mass >= best_other {
-            let q = malay_probability(m, &windows);
+            let q = malay_probability(m, &sample(text, self.sample_bytes));
             dist[zsm] = mass * q;
             dist[ind] = mass * (1.0 - q);
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
-        let top: Vec<(&'static str, f32)> = order
-            .iter()
-            .take(3)
-            .map(|&i| (code(i), dist[i].clamp(0.0, 1.0)))
-            .collect();
+        // The three best, ties to the lower index (as a stable sort would).
+        let mut top: Vec<(&'static str, f32)> = Vec::with_capacity(3);
+        let mut taken = [false; MAX_LANGS];
+        for _ in 0..3.min(n) {
+            let mut best = usize::MAX;
+            for i in 0..n {
+                if !taken[i] && (best == usize::MAX || dist[i] > dist[best]) {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            top.push((code(best), dist[best].clamp(0.0, 1.0)));
+        }
         Prediction {
             lang: top[0].0,
             score: top[0].1,
@@ -158,61 +155,281 @@ impl Identifier {
     }
 }
 
-/// Add `weight * softmax(k * ll)` to `dist`.
-fn softmax_into(ll: &[f32], k: f32, dist: &mut [f32], weight: f32) {
-    let max = ll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+/// Bytes the broad model reads: texts up to this size whole, longer ones through three
+/// windows that add up to it. The specialist reads the identifier's whole `sample_bytes`.
+pub const BROAD_SAMPLE_BYTES: usize = 480;
+
+/// Size of each of the three windows the broad model reads of a text longer than
+/// [`BROAD_SAMPLE_BYTES`]. (100-byte windows were ~1.25x faster but called 6 more of the
+/// 4,463 Indonesian news articles of `bench_langid` something else: ban, eng, min.)
+pub const BROAD_WINDOW_BYTES: usize = 160;
+
+/// A window whose top language (Indonesian and Malay together) has at least this probability
+/// is decisive: when the start and end windows are decisive for the same language, the middle
+/// one is not read.
+const DECISIVE: f32 = 0.99;
+
+/// N-grams hashed before their weights are looked up, so the look-ups' cache misses overlap.
+const BATCH: usize = 64;
+
+/// The broad model's log-likelihood of `chunk` per language and the chunk's n-gram count.
+///
+/// Character 1- and 2-grams repeat within a chunk (a 160-byte window has ~130 letters but ~25
+/// distinct ones) and nearly all of them have dense rows: they are counted first and each
+/// distinct one is added once, times its count. Longer n-grams go straight to the look-ups.
+/// The sums are integers, so the result is the same as adding every n-gram one by one.
+fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32) {
+    let n = m.len();
+    let mut acc = Accumulator::new();
+    let mut short = ShortGrams::new();
+    let mut keys = [0u32; BATCH];
+    let mut pending = 0usize;
+    let counts = for_each_ngram(chunk, |order, key| {
+        if order <= 2 && short.add(key) {
+            return;
+        }
+        keys[pending] = key;
+        pending += 1;
+        if pending == BATCH {
+            acc.add_all(m, &keys, n);
+            pending = 0;
+        }
+    });
+    acc.add_all(m, &keys[..pending], n);
+    acc.flush(n);
+    // The same three passes as `add_all`: prefetch the slots, look up and prefetch the rows,
+    // then add.
+    let short_used = &short.used[..short.len];
+    for &i in short_used {
+        m.prefetch(short.slots[i as usize].0);
+    }
+    let mut hits: [Hit<'_>; SHORT_CAP] = [Hit::None; SHORT_CAP];
+    for (h, &i) in hits.iter_mut().zip(short_used) {
+        *h = m.lookup(short.slots[i as usize].0);
+        prefetch_hit(*h);
+    }
+    for (&h, &i) in hits.iter().zip(short_used) {
+        acc.add_times(h, short.slots[i as usize].1 as u32, n);
+    }
+    let mut ll = [0f32; MAX_LANGS];
+    for (l, out) in ll[..n].iter_mut().enumerate() {
+        let floors = &m.floors[l * MAX_ORDER..(l + 1) * MAX_ORDER];
+        let base: f32 = counts.iter().zip(floors).map(|(&c, &f)| c as f32 * f).sum();
+        *out = base + acc.wide[l] as f32 / m.scale;
+    }
+    (ll, counts.iter().sum())
+}
+
+/// Distinct 1- and 2-grams counted per chunk; further ones go to the ordinary look-ups.
+const SHORT_CAP: usize = 256;
+
+/// A small open-addressed count table of n-gram keys (key 0 is not stored).
+struct ShortGrams {
+    slots: [(u32, u16); SHORT_CAP * 2],
+    used: [u16; SHORT_CAP],
+    len: usize,
+}
+
+impl ShortGrams {
+    fn new() -> Self {
+        ShortGrams {
+            slots: [(0, 0); SHORT_CAP * 2],
+            used: [0; SHORT_CAP],
+            len: 0,
+        }
+    }
+
+    /// Count `key`; false when it is not counted here (table full, or key 0).
+    #[inline]
+    fn add(&mut self, key: u32) -> bool {
+        let mask = SHORT_CAP * 2 - 1;
+        let mut s = (key.wrapping_mul(0x9E37_79B1) >> 20) as usize & mask;
+        loop {
+            let (k, c) = self.slots[s];
+            if k == key && key != 0 && c < u16::MAX {
+                self.slots[s].1 += 1;
+                return true;
+            }
+            if k == 0 {
+                if key == 0 || self.len == SHORT_CAP {
+                    return false;
+                }
+                self.slots[s] = (key, 1);
+                self.used[self.len] = s as u16;
+                self.len += 1;
+                return true;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+}
+
+/// Sums of quantised weights per language. Dense rows (n-grams most languages list) are added
+/// into 16-bit counters, which vectorise well, and folded into the 32-bit sums before they
+/// could overflow (255 rows of byte weights).
+struct Accumulator {
+    wide: [u32; MAX_LANGS],
+    narrow: [u16; MAX_LANGS],
+    rows: u32,
+}
+
+impl Accumulator {
+    fn new() -> Self {
+        Accumulator {
+            wide: [0; MAX_LANGS],
+            narrow: [0; MAX_LANGS],
+            rows: 0,
+        }
+    }
+
+    fn add_all(&mut self, m: &Model, keys: &[u32], n: usize) {
+        // Three passes so that the cache misses of a batch overlap: slots, then weights.
+        for &k in keys {
+            m.prefetch(k);
+        }
+        let mut hits: [Hit<'_>; BATCH] = [Hit::None; BATCH];
+        for (h, &k) in hits.iter_mut().zip(keys) {
+            *h = m.lookup(k);
+            prefetch_hit(*h);
+        }
+        for hit in &hits[..keys.len()] {
+            match *hit {
+                Hit::None => {}
+                Hit::One(lang, w) => self.wide[lang as usize] += w as u32,
+                Hit::Sparse(postings) => {
+                    for &(lang, w) in postings {
+                        self.wide[lang as usize] += w as u32;
+                    }
+                }
+                Hit::Dense(row) => {
+                    for (a, &w) in self.narrow[..n].iter_mut().zip(row) {
+                        *a += w as u16;
+                    }
+                    self.rows += 1;
+                    if self.rows == 255 {
+                        self.flush(n);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Add the weights of `hit` `count` times, straight into the 32-bit sums.
+    fn add_times(&mut self, hit: Hit<'_>, count: u32, n: usize) {
+        match hit {
+            Hit::None => {}
+            Hit::One(lang, w) => self.wide[lang as usize] += w as u32 * count,
+            Hit::Sparse(postings) => {
+                for &(lang, w) in postings {
+                    self.wide[lang as usize] += w as u32 * count;
+                }
+            }
+            Hit::Dense(row) => {
+                for (a, &w) in self.wide[..n].iter_mut().zip(row) {
+                    *a += w as u32 * count;
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, n: usize) {
+        for (w, a) in self.wide[..n].iter_mut().zip(&mut self.narrow[..n]) {
+            *w += *a as u32;
+            *a = 0;
+        }
+        self.rows = 0;
+    }
+}
+
+/// Start loading the weights of `hit` (every cache line of a dense row).
+#[inline]
+fn prefetch_hit(hit: Hit<'_>) {
+    match hit {
+        Hit::None | Hit::One(..) => {}
+        Hit::Sparse(p) => prefetch(&p[0]),
+        Hit::Dense(row) => {
+            for line in row.chunks(64) {
+                prefetch(&line[0]);
+            }
+        }
+    }
+}
+
+/// Add `weight * softmax(k * ll)` to `dist`; returns the chunk's top language (Malay counted
+/// as Indonesian) and its probability (with Indonesian and Malay summed).
+fn softmax_into(m: &Model, ll: &[f32], k: f32, dist: &mut [f32], weight: f32) -> (usize, f32) {
+    let (mut top, mut max) = (0usize, f32::NEG_INFINITY);
+    for (i, &x) in ll.iter().enumerate() {
+        if x > max {
+            (top, max) = (i, x);
+        }
+    }
+    let mut exps = [0f32; MAX_LANGS];
     let mut sum = 0f32;
-    let exps: Vec<f32> = ll
-        .iter()
-        .map(|&x| {
-            let e = ((x - max) * k).exp();
-            sum += e;
-            e
-        })
-        .collect();
+    for (e, &x) in exps.iter_mut().zip(ll) {
+        *e = ((x - max) * k).exp();
+        sum += *e;
+    }
     for (d, e) in dist.iter_mut().zip(exps) {
         *d += weight * e / sum;
     }
+    if top == m.ind || top == m.zsm {
+        (m.ind, (exps[m.ind] + exps[m.zsm]) / sum)
+    } else {
+        (top, exps[top] / sum)
+    }
 }
 
-fn index_of(m: &Model, code: &str) -> usize {
-    m.codes.iter().position(|c| c == code).unwrap_or(0)
-}
+/// Distinct words the specialist reads at most (a 1,024-byte sample has fewer than 520).
+const MAX_WORDS: usize = 1024;
 
 /// P(Malay | Indonesian or Malay), from the specialist's word weights over the sample's
-/// distinct words (names are not in the table: see the trainer).
-fn malay_probability(m: &Model, windows: &[&str]) -> f32 {
-    let mut seen = Vec::new();
-    let mut buf = String::new();
-    for w in windows {
-        for_each_word(w, &mut buf, |word, _| seen.push(word_key(word)));
+/// distinct words (names are not in the table: see the trainer). Words beyond the first
+/// [`MAX_WORDS`] are not read.
+fn malay_probability(m: &Model, windows: &[Option<&str>; 3]) -> f32 {
+    let mut seen = [0u32; MAX_WORDS];
+    let mut len = 0usize;
+    for w in windows.iter().flatten() {
+        for_each_word_key(w, |k| {
+            if len < MAX_WORDS {
+                seen[len] = k;
+                len += 1;
+            }
+        });
     }
+    let seen = &mut seen[..len];
     seen.sort_unstable();
-    seen.dedup();
-    let logit: f32 = seen
-        .iter()
-        .filter_map(|k| m.words.get(k))
-        .map(|w| w + m.bias)
-        .sum();
+    let mut logit = 0f32;
+    let mut prev = None;
+    for &k in seen.iter() {
+        if prev != Some(k) {
+            if let Some(w) = m.words.get(k) {
+                logit += w + m.bias;
+            }
+            prev = Some(k);
+        }
+    }
     1.0 / (1.0 + (-logit).exp())
 }
 
 /// The part of `text` the identifier reads: all of it up to `max` bytes, else three windows
 /// of `max / 3` bytes at the start, the middle and the end.
-fn sample(text: &str, max: usize) -> Vec<&str> {
-    if text.len() <= max {
-        return vec![text];
+fn sample(text: &str, max: usize) -> [Option<&str>; 3] {
+    sample_windows(text, max, max / 3)
+}
+
+/// All of `text` up to `whole` bytes, else three windows of `w` bytes at the start, the middle
+/// and the end.
+fn sample_windows(text: &str, whole: usize, w: usize) -> [Option<&str>; 3] {
+    if text.len() <= whole {
+        return [Some(text), None, None];
     }
-    let w = max / 3;
     let mid = text.len() / 2 - w / 2;
-    [0, mid, text.len() - w]
-        .iter()
-        .map(|&start| {
-            let s = floor_char(text, start);
-            let e = floor_char(text, (start + w).min(text.len()));
-            &text[s..e]
-        })
-        .collect()
+    [0, mid, text.len() - w].map(|start| {
+        let s = floor_char(text, start);
+        let e = floor_char(text, (start + w).min(text.len()));
+        Some(&text[s..e])
+    })
 }
 
 /// Pieces of about `size` bytes, cut at whitespace where there is some.

@@ -12,9 +12,6 @@
 //! f32 specialist bias (nats, added once per known word)
 //! ```
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::features::MAX_ORDER;
 
 /// The model bytes compiled into the library.
@@ -26,30 +23,39 @@ pub(crate) struct Model {
     pub codes: Vec<String>,
     /// `floors[lang * MAX_ORDER + order - 1]`: ln probability of an unlisted n-gram.
     pub floors: Vec<f32>,
-    /// Open-addressed table: slot -> (key, posting range start, end); `end == 0` is empty.
-    slots: Vec<(u32, u32, u32)>,
+    /// Open-addressed table: slot -> (key, what it holds: see [`ONE`], [`DENSE`]; else a
+    /// posting range `start << 5 | len`); 0 is an empty slot.
+    slots: Vec<(u32, u32)>,
     mask: usize,
     /// (language index, quantised weight) per posting.
     pub postings: Vec<(u8, u8)>,
     /// Weight quantisation: nats = byte / scale.
     pub scale: f32,
-    /// Specialist word weights (zsm positive, ind negative), in nats.
-    pub words: HashMap<u32, f32, BuildHasherDefault<KeyHasher>>,
+    /// Specialist word weights (zsm positive, ind negative), in nats, by word key.
+    pub words: WordTable,
     /// Specialist bias, in nats, added once per known word.
     pub bias: f32,
+    /// Index of Indonesian (`ind`) and of Malay (`zsm`).
+    pub ind: usize,
+    pub zsm: usize,
     /// Dense weight rows (one byte per language) of the n-grams many languages list.
     dense: Vec<u8>,
 }
 
 /// N-grams listed by more than this many languages get a dense row (a vectorised add).
 const DENSE_MIN: usize = 16;
-/// Marks a slot whose `start` is a dense row offset.
-const DENSE_FLAG: u32 = 1 << 31;
+/// Slot value of an n-gram one language lists: `ONE | lang << 8 | weight` (no posting read).
+const ONE: u32 = 1 << 31;
+/// Slot value of an n-gram with a dense row: `DENSE | row offset` (`ONE` bit included).
+const DENSE: u32 = 3 << 30;
 
 /// The weights of one n-gram.
+#[derive(Clone, Copy)]
 pub(crate) enum Hit<'a> {
     /// No language lists it.
     None,
+    /// The one language that lists it, and its weight.
+    One(u8, u8),
     /// (language index, weight) for the few languages that list it.
     Sparse(&'a [(u8, u8)]),
     /// One weight per language.
@@ -86,32 +92,48 @@ impl Model {
         }
         let scale = r.f32();
         let n_words = r.u32() as usize;
-        let mut words = HashMap::with_capacity_and_hasher(n_words, Default::default());
+        let mut entries = Vec::with_capacity(n_words);
         for _ in 0..n_words {
             let k = r.u32();
             let w = r.take(1)[0] as i8;
-            words.insert(k, w as f32 / scale);
+            entries.push((k, w as f32 / scale));
         }
+        let words = WordTable::new(&entries);
         let bias = r.f32();
+        assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
+        assert!(
+            n_langs <= MAX_LANGS,
+            "langid model: more than {MAX_LANGS} languages"
+        );
+        let index = |code: &str| codes.iter().position(|c| c == code);
+        let ind = index("ind").expect("langid model: no `ind`");
+        let zsm = index("zsm").expect("langid model: no `zsm`");
         let cap = (n_keys * 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u32, 0u32, 0u32); cap];
+        let mut slots = vec![(0u32, 0u32); cap];
+        advise_huge_pages(&slots);
         let mask = cap - 1;
         let mut dense = Vec::new();
         for (i, &(key, start)) in keys.iter().enumerate() {
             let end = keys.get(i + 1).map_or(n_postings as u32, |k| k.1);
             let mut s = slot_of(key, mask);
-            while slots[s].2 != 0 {
+            while slots[s].1 != 0 {
                 s = (s + 1) & mask;
             }
-            slots[s] = if (end - start) as usize > DENSE_MIN {
+            let len = (end - start) as usize;
+            slots[s] = if len > DENSE_MIN {
                 let offset = dense.len() as u32;
                 dense.resize(dense.len() + n_langs, 0);
                 for &(lang, w) in &postings[start as usize..end as usize] {
                     dense[offset as usize + lang as usize] = w;
                 }
-                (key, offset | DENSE_FLAG, 1)
+                assert!(offset < 1 << 30, "langid model: dense rows too large");
+                (key, DENSE | offset)
+            } else if len == 1 {
+                let (lang, w) = postings[start as usize];
+                (key, ONE | (lang as u32) << 8 | w as u32)
             } else {
-                (key, start, end)
+                assert!(start < 1 << 26, "langid model: too many postings");
+                (key, start << 5 | len as u32)
             };
         }
         Model {
@@ -123,6 +145,8 @@ impl Model {
             scale,
             words,
             bias,
+            ind,
+            zsm,
             dense,
         }
     }
@@ -132,24 +156,111 @@ impl Model {
     pub fn lookup(&self, key: u32) -> Hit<'_> {
         let mut s = slot_of(key, self.mask);
         loop {
-            let (k, start, end) = self.slots[s];
-            if end == 0 {
+            let (k, v) = self.slots[s];
+            if v == 0 {
                 return Hit::None;
             }
             if k == key {
-                if start & DENSE_FLAG != 0 {
-                    let o = (start & !DENSE_FLAG) as usize;
+                if v & DENSE == DENSE {
+                    let o = (v & !DENSE) as usize;
                     return Hit::Dense(&self.dense[o..o + self.codes.len()]);
                 }
-                return Hit::Sparse(&self.postings[start as usize..end as usize]);
+                if v & ONE != 0 {
+                    return Hit::One((v >> 8) as u8, v as u8);
+                }
+                let (start, len) = ((v >> 5) as usize, (v & 31) as usize);
+                return Hit::Sparse(&self.postings[start..start + len]);
             }
             s = (s + 1) & self.mask;
         }
     }
 
+    /// Ask the CPU to start loading the table slot of `key` (look-ups are cache misses).
+    #[inline]
+    pub fn prefetch(&self, key: u32) {
+        prefetch(&self.slots[slot_of(key, self.mask)]);
+    }
+
     /// Number of languages.
     pub fn len(&self) -> usize {
         self.codes.len()
+    }
+}
+
+/// Ask Linux to back `v` with 2 MiB pages where it can (transparent huge pages in `madvise`
+/// mode): the look-ups hit random places of an 8 MB table, and with 4 KiB pages nearly every
+/// one also misses the TLB. Called before the table is filled, so the first writes fault in
+/// huge pages. Only advice: nothing changes where the kernel declines.
+fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = v.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(v);
+        let (a, b) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if b > a {
+            // SAFETY: the range lies inside `v`'s allocation; MADV_HUGEPAGE changes how the
+            // kernel backs those pages, never their contents.
+            unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
+}
+
+/// Most languages a model may hold (language indexes are bytes).
+pub(crate) const MAX_LANGS: usize = 256;
+
+/// Start loading the cache line of `x`; a no-op off x86-64.
+#[inline]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of the x86-64 baseline; a prefetch never faults, whatever the
+        // address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// The specialist's word weights: an open-addressed table keyed by word key (keys are already
+/// hashes). Key 0 marks an empty slot; a word whose key is 0 is not stored.
+pub(crate) struct WordTable {
+    slots: Vec<(u32, f32)>,
+    mask: usize,
+}
+
+impl WordTable {
+    pub(crate) fn new(entries: &[(u32, f32)]) -> WordTable {
+        let cap = (entries.len() * 2).next_power_of_two().max(16);
+        let mut slots = vec![(0u32, 0f32); cap];
+        let mask = cap - 1;
+        for &(k, w) in entries.iter().filter(|e| e.0 != 0) {
+            let mut s = slot_of(k, mask);
+            while slots[s].0 != 0 && slots[s].0 != k {
+                s = (s + 1) & mask;
+            }
+            slots[s] = (k, w);
+        }
+        WordTable { slots, mask }
+    }
+
+    /// The weight of word `key`, if the specialist lists it.
+    #[inline]
+    pub fn get(&self, key: u32) -> Option<f32> {
+        let mut s = slot_of(key, self.mask);
+        loop {
+            let (k, w) = self.slots[s];
+            if k == key && k != 0 {
+                return Some(w);
+            }
+            if k == 0 {
+                return None;
+            }
+            s = (s + 1) & self.mask;
+        }
     }
 }
 
@@ -177,23 +288,5 @@ impl<'a> Reader<'a> {
     }
     fn f32(&mut self) -> f32 {
         f32::from_le_bytes(self.take(4).try_into().unwrap())
-    }
-}
-
-/// Word keys are already hashes: the map uses them as they are (multiplied, for the buckets).
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, k: u32) {
-        self.0 = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }

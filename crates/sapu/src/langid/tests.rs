@@ -249,3 +249,60 @@ fn rejects_bad_config_values_naming_each_key() {
         .message
         .starts_with("unknown language `id` in `keep`"));
 }
+
+#[test]
+fn word_table_finds_every_entry_and_nothing_else() {
+    let entries: Vec<(u32, f32)> = (1..=100u32).map(|k| (k * 7919, k as f32 / 8.0)).collect();
+    let table = model::WordTable::new(&entries);
+    for &(k, w) in &entries {
+        assert_eq!(table.get(k), Some(w), "key {k}");
+    }
+    assert_eq!(table.get(0), None);
+    assert_eq!(table.get(7918), None);
+    assert_eq!(table.get(101 * 7919), None);
+}
+
+/// Bytes of a long document outside the sampled windows never change the prediction.
+#[test]
+fn text_outside_the_sampled_windows_is_not_read() {
+    let base = [ZSM; 30].join(" ");
+    assert!(base.len() > 3000, "{}", base.len());
+    // With the default 1,024-byte sample the windows are [0, 341), the middle 341 bytes and
+    // the last 341: bytes 500..700 are in none of them.
+    let mut changed = base.clone();
+    changed.replace_range(500..700, &"ы".repeat(100));
+    assert_eq!(identify(&changed), identify(&base));
+    assert_eq!(identify(&base).lang, "zsm");
+    // Bytes inside the first window do change the scores.
+    let mut first = base.clone();
+    first.replace_range(0..200, &"ы".repeat(100));
+    assert_ne!(identify(&first).top, identify(&base).top);
+}
+
+#[test]
+fn identification_is_deterministic() {
+    let doc = format!("{} {} {}", [IND; 12].join(" "), ENG, [ZSM; 12].join(" "));
+    let first = identify(&doc);
+    for _ in 0..3 {
+        assert_eq!(identify(&doc), first);
+    }
+}
+
+/// When the start and end windows agree decisively, the broad model skips the middle one.
+#[test]
+fn middle_window_is_skipped_when_start_and_end_agree() {
+    let base = [ZSM; 30].join(" ");
+    let mid = base.len() / 2;
+    let mut changed = base.clone();
+    changed.replace_range(mid - 20..mid + 20, &"ы".repeat(20));
+    let (a, b) = (identify(&base), identify(&changed));
+    assert_eq!(a, b);
+    assert_eq!(a.lang, "zsm");
+    // A document whose start and end disagree reads its middle too: changing it moves the
+    // scores.
+    let mixed = format!("{} {}", [ENG; 20].join(" "), [ZSM; 20].join(" "));
+    let mid = mixed.len() / 2;
+    let mut mixed_changed = mixed.clone();
+    mixed_changed.replace_range(mid - 20..mid + 20, &"ы".repeat(20));
+    assert_ne!(identify(&mixed).top, identify(&mixed_changed).top);
+}
