@@ -1,6 +1,13 @@
 //! Compression chosen by file extension.
+//!
+//! gzip is read member by member, each member's output held back until its CRC has been checked
+//! (up to [`GZIP_CHECKED_MEMBER_BYTES`] of output): a corrupt member yields no data at all
+//! instead of the garbage a streaming decoder produces before it reaches the CRC. A truncated
+//! member releases what it decoded (deflate output before the cut is sound), then the error.
 
-use std::io::Read;
+use std::io::{self, BufRead, BufReader, ErrorKind, Read};
+
+use flate2::bufread::GzDecoder;
 
 /// How a file is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +43,9 @@ impl Compression {
     ) -> std::io::Result<Box<dyn Read + Send>> {
         Ok(match self {
             Compression::None => Box::new(inner),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(inner)),
+            Compression::Gzip => {
+                Box::new(CheckedGzip::new(BufReader::with_capacity(1 << 16, inner)))
+            }
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(inner)?),
         })
     }
@@ -48,5 +57,305 @@ impl Compression {
             Compression::Gzip => "truncated_gzip",
             Compression::Zstd => "corrupt_zstd",
         }
+    }
+
+    /// The input issue code for this decompression failure: gzip tells a truncated stream
+    /// (`truncated_gzip`) from a corrupt one (`corrupt_gzip`).
+    pub fn error_code_for(self, kind: ErrorKind) -> &'static str {
+        match (self, kind) {
+            (Compression::Gzip, ErrorKind::UnexpectedEof) => "truncated_gzip",
+            (Compression::Gzip, _) => "corrupt_gzip",
+            _ => self.error_code(),
+        }
+    }
+}
+
+/// Decompressed bytes of one gzip member held back until its CRC is checked; a larger member
+/// is streamed, unchecked until its end.
+pub const GZIP_CHECKED_MEMBER_BYTES: usize = 32 << 20;
+
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// A `BufRead` that counts the bytes consumed from it.
+struct Counted<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+enum GzState<R> {
+    /// At a member boundary (or the start).
+    Between(Counted<R>),
+    /// Inside a member too large to hold back: (decoder, member number, where it started in
+    /// compressed and decompressed bytes).
+    Streaming(GzDecoder<Counted<R>>, u64, u64, u64),
+    /// After the last member or an error.
+    Done,
+}
+
+/// Multi-member gzip, each member checked before its output is released (see the module).
+pub struct CheckedGzip<R> {
+    state: GzState<R>,
+    /// Checked output not yet read, from `pos`.
+    out: Vec<u8>,
+    pos: usize,
+    /// An error to return once `out` is drained (a truncated member).
+    pending: Option<io::Error>,
+    members: u64,
+    /// Decompressed bytes handed out so far.
+    released: u64,
+    limit: usize,
+}
+
+impl<R: BufRead> CheckedGzip<R> {
+    /// A reader of the gzip stream `inner`.
+    pub fn new(inner: R) -> Self {
+        Self::with_limit(inner, GZIP_CHECKED_MEMBER_BYTES)
+    }
+
+    /// As [`CheckedGzip::new`], holding back at most `limit` bytes of a member.
+    pub fn with_limit(inner: R, limit: usize) -> Self {
+        CheckedGzip {
+            state: GzState::Between(Counted { inner, pos: 0 }),
+            out: Vec::new(),
+            pos: 0,
+            pending: None,
+            members: 0,
+            released: 0,
+            limit: limit.max(1),
+        }
+    }
+
+    /// Decode the next member into `out`, up to the limit. `Ok(false)` at the end of input.
+    fn next_member(&mut self, mut inner: Counted<R>) -> io::Result<bool> {
+        if inner.fill_buf()?.is_empty() {
+            return Ok(false);
+        }
+        self.members += 1;
+        let (member, start, from) = (self.members, inner.pos, self.released);
+        self.out.clear();
+        self.pos = 0;
+        let mut dec = GzDecoder::new(inner);
+        loop {
+            if self.out.len() >= self.limit {
+                self.state = GzState::Streaming(dec, member, start, from);
+                return Ok(true);
+            }
+            let len = self.out.len();
+            let want = (self.limit - len).min(1 << 16);
+            self.out.resize(len + want, 0);
+            let got = dec.read(&mut self.out[len..]);
+            self.out.truncate(len + *got.as_ref().unwrap_or(&0));
+            match got {
+                Ok(0) => {
+                    self.state = GzState::Between(dec.into_inner());
+                    return Ok(true);
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                    self.pending = Some(io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        format!(
+                            "gzip member {member} at compressed byte {start} is cut short: {e}"
+                        ),
+                    ));
+                    return Ok(true);
+                }
+                Err(e) => {
+                    let dropped = self.out.len();
+                    self.out.clear();
+                    return Err(io::Error::new(
+                        ErrorKind::InvalidData,
+                        format!(
+                            "gzip member {member} at compressed byte {start} is corrupt: {e}; \
+                             its {dropped} decompressed bytes were dropped unchecked"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Read for CheckedGzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.pos);
+                buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+                self.pos += n;
+                self.released += n as u64;
+                return Ok(n);
+            }
+            if let Some(e) = self.pending.take() {
+                return Err(e);
+            }
+            match std::mem::replace(&mut self.state, GzState::Done) {
+                GzState::Done => return Ok(0),
+                GzState::Between(inner) => {
+                    if !self.next_member(inner)? {
+                        return Ok(0);
+                    }
+                }
+                GzState::Streaming(mut dec, member, start, from) => match dec.read(buf) {
+                    Ok(0) => self.state = GzState::Between(dec.into_inner()),
+                    Ok(n) => {
+                        self.released += n as u64;
+                        self.state = GzState::Streaming(dec, member, start, from);
+                        return Ok(n);
+                    }
+                    Err(e) => {
+                        let kind = match e.kind() {
+                            ErrorKind::UnexpectedEof => ErrorKind::UnexpectedEof,
+                            _ => ErrorKind::InvalidData,
+                        };
+                        return Err(io::Error::new(
+                            kind,
+                            format!(
+                                "gzip member {member} at compressed byte {start} is damaged: {e}; \
+                                 it is larger than the {} checked before use, so the records \
+                                 decoded from it (decompressed bytes {from} to {}) were read \
+                                 before its check and may be damaged",
+                                size(self.limit),
+                                self.released
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn member(text: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn lines(from: usize, to: usize) -> Vec<u8> {
+        (from..to)
+            .flat_map(|i| format!("line {i} of the test\n").into_bytes())
+            .collect()
+    }
+
+    fn read(bytes: &[u8], limit: usize) -> (Vec<u8>, Option<io::Error>) {
+        let mut r = CheckedGzip::with_limit(bytes, limit);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 777];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return (out, None),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn intact_members_read_the_same_at_any_limit() {
+        let bytes = [
+            member(&lines(0, 300)),
+            member(b""),
+            member(&lines(300, 301)),
+            member(&lines(301, 2000)),
+        ]
+        .concat();
+        let expected = lines(0, 2000);
+        for limit in [1, 100, 4096, 1 << 20] {
+            let (out, err) = read(&bytes, limit);
+            assert!(err.is_none(), "limit {limit}: {err:?}");
+            assert!(out == expected, "limit {limit}");
+        }
+        assert_eq!(read(b"", 10).0, b"", "an empty file is no member, no error");
+    }
+
+    #[test]
+    fn a_corrupt_member_within_the_limit_releases_nothing_of_it() {
+        let (a, mut b) = (member(&lines(0, 100)), member(&lines(100, 200)));
+        let mid = b.len() / 2;
+        b[mid] ^= 0x10;
+        let bytes = [a.clone(), b].concat();
+        let (out, err) = read(&bytes, 1 << 20);
+        assert!(out == lines(0, 100));
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert!(
+            err.to_string().starts_with(&format!(
+                "gzip member 2 at compressed byte {} is corrupt: ",
+                a.len()
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_member_beyond_the_limit_is_streamed_and_said_unchecked() {
+        let mut b = member(&lines(0, 2000));
+        let mid = b.len() / 2;
+        b[mid] ^= 0x10;
+        let (out, err) = read(&b, 1000);
+        assert!(out.len() >= 1000, "{} bytes streamed", out.len());
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("gzip member 1 at compressed byte 0 is damaged: ")
+                && msg.ends_with(&format!(
+                    "; it is larger than the 1000 bytes checked before use, so the records \
+                     decoded from it (decompressed bytes 0 to {}) were read before its check \
+                     and may be damaged",
+                    out.len()
+                )),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_member_releases_what_it_decoded_then_says_so() {
+        let b = member(&lines(0, 2000));
+        let (out, err) = read(&b[..b.len() * 2 / 3], 1 << 20);
+        let whole = lines(0, 2000);
+        assert!(
+            !out.is_empty() && whole.starts_with(&out),
+            "{} bytes",
+            out.len()
+        );
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+        assert!(
+            err.to_string()
+                .starts_with("gzip member 1 at compressed byte 0 is cut short: "),
+            "{err}"
+        );
     }
 }
