@@ -221,13 +221,11 @@ impl<R: BufRead, U: Unit<R>> Checked<R, U> {
                 self.state = State::Streaming(dec, member, start, from);
                 return Ok(true);
             }
-            let len = self.out.len();
-            let want = (self.limit - len).min(1 << 16);
-            self.out.resize(len + want, 0);
-            let got = dec.read(&mut self.out[len..]);
-            self.out.truncate(len + *got.as_ref().unwrap_or(&0));
-            match got {
-                Ok(0) => {
+            let want = (self.limit - self.out.len()).min(1 << 16);
+            // `read_to_end` appends without zero-filling first, and keeps what it read before
+            // an error; fewer bytes than asked for means the unit's end.
+            match (&mut dec).take(want as u64).read_to_end(&mut self.out) {
+                Ok(n) if n < want => {
                     self.state = State::Between(dec.into_inner());
                     return Ok(true);
                 }
