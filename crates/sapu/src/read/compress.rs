@@ -47,6 +47,18 @@ impl Compression {
     ) -> std::io::Result<Box<dyn Read + Send>> {
         Ok(match self {
             Compression::None => Box::new(inner),
+            _ => self.buf_decoder(inner)?,
+        })
+    }
+
+    /// A buffered reader that decompresses `inner`: the checked decoders serve their own
+    /// buffer, so no copy is added on top of them.
+    pub fn buf_decoder<R: Read + Send + 'static>(
+        self,
+        inner: R,
+    ) -> std::io::Result<Box<dyn BufRead + Send>> {
+        Ok(match self {
+            Compression::None => Box::new(BufReader::with_capacity(1 << 20, inner)),
             Compression::Gzip => Box::new(Checked::<_, GzUnit<_>>::new(BufReader::with_capacity(
                 1 << 16,
                 inner,
@@ -253,54 +265,67 @@ impl<R: BufRead, U: Unit<R>> Checked<R, U> {
     }
 }
 
-impl<R: BufRead, U: Unit<R>> Read for Checked<R, U> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl<R: BufRead, U: Unit<R>> BufRead for Checked<R, U> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         loop {
             if self.pos < self.out.len() {
-                let n = buf.len().min(self.out.len() - self.pos);
-                buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-                self.pos += n;
-                self.released += n as u64;
-                return Ok(n);
+                return Ok(&self.out[self.pos..]);
             }
             if let Some(e) = self.pending.take() {
                 return Err(e);
             }
             match std::mem::replace(&mut self.state, State::Done) {
-                State::Done => return Ok(0),
+                State::Done => return Ok(&[]),
                 State::Between(inner) => {
                     if !self.next_unit(inner)? {
-                        return Ok(0);
+                        return Ok(&[]);
                     }
                 }
-                State::Streaming(mut dec, member, start, from) => match dec.read(buf) {
-                    Ok(0) => self.state = State::Between(dec.into_inner()),
-                    Ok(n) => {
-                        self.released += n as u64;
-                        self.state = State::Streaming(dec, member, start, from);
-                        return Ok(n);
+                State::Streaming(mut dec, member, start, from) => {
+                    self.out.clear();
+                    self.pos = 0;
+                    match (&mut dec).take(1 << 20).read_to_end(&mut self.out) {
+                        Ok(0) => self.state = State::Between(dec.into_inner()),
+                        Ok(_) => self.state = State::Streaming(dec, member, start, from),
+                        Err(e) => {
+                            self.out.clear();
+                            let kind = match e.kind() {
+                                ErrorKind::UnexpectedEof => ErrorKind::UnexpectedEof,
+                                _ => ErrorKind::InvalidData,
+                            };
+                            return Err(io::Error::new(
+                                kind,
+                                format!(
+                                    "{} {member} at compressed byte {start} is damaged: {e}; \
+                                     it is larger than the {} checked before use, so the \
+                                     records decoded from it (decompressed bytes {from} to {}) \
+                                     were read before its check and may be damaged",
+                                    U::NAME,
+                                    size(self.limit),
+                                    self.released
+                                ),
+                            ));
+                        }
                     }
-                    Err(e) => {
-                        let kind = match e.kind() {
-                            ErrorKind::UnexpectedEof => ErrorKind::UnexpectedEof,
-                            _ => ErrorKind::InvalidData,
-                        };
-                        return Err(io::Error::new(
-                            kind,
-                            format!(
-                                "{} {member} at compressed byte {start} is damaged: {e}; \
-                                 it is larger than the {} checked before use, so the records \
-                                 decoded from it (decompressed bytes {from} to {}) were read \
-                                 before its check and may be damaged",
-                                U::NAME,
-                                size(self.limit),
-                                self.released
-                            ),
-                        ));
-                    }
-                },
+                }
             }
         }
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.out.len() - self.pos);
+        self.pos += amt;
+        self.released += amt as u64;
+    }
+}
+
+impl<R: BufRead, U: Unit<R>> Read for Checked<R, U> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 

@@ -12,7 +12,7 @@ mod warc;
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -270,8 +270,8 @@ pub fn read_stream(
     cfg: &InputConfig,
     sink: &mut dyn FnMut(Record),
 ) {
-    let mut reader: Box<dyn BufRead + Send> = match compression.decoder(input) {
-        Ok(r) => Box::new(BufReader::with_capacity(1 << 20, r)),
+    let mut reader: Box<dyn BufRead + Send> = match compression.buf_decoder(input) {
+        Ok(r) => r,
         Err(e) => {
             sink(Record::Bad {
                 issue: InputIssue {
