@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::stage::StageError;
 
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,18 @@ pub enum Error {
     /// is valid and `--resume` continues from it.
     #[error("cannot write output: {}; the run stopped, and its output up to the last checkpoint is kept: make room, then continue with the same command plus --resume (output in {})", .0, .1.display())]
     OutputStopped(std::io::Error, PathBuf),
+    /// A corpus stage could not keep its state (its spill file: a full disk) and the run
+    /// stopped there: the output up to the last checkpoint is valid and `--resume` continues
+    /// from it, rebuilding the stage's state.
+    #[error("{stage}: {error}; the run stopped, and its output up to the last checkpoint is kept: make room, then continue with the same command plus --resume (output in {})", out.display())]
+    StageStopped {
+        /// The stage's type name.
+        stage: &'static str,
+        /// What failed (names the file and the OS error).
+        error: StageError,
+        /// The run's output directory.
+        out: PathBuf,
+    },
     /// The run was asked to stop (Ctrl-C) and stopped at a checkpoint.
     #[error("interrupted; the output so far is saved: continue with the same command plus --resume (output in {})", .0.display())]
     Interrupted(PathBuf),

@@ -30,4 +30,4 @@ mod error;
 pub use config::Recipe;
 pub use doc::{Document, Outcome, Reason};
 pub use error::Error;
-pub use stage::{CorpusStage, DocStage, Stage, StageStats};
+pub use stage::{CorpusStage, DocStage, Stage, StageError, StageStats};

@@ -141,6 +141,105 @@ fn a_full_disk_stops_the_run_cleanly_and_resume_completes_it() {
     assert!(fs::read_dir(case.path("out/kept")).unwrap().count() >= 1);
 }
 
+/// A disk that fills up under a corpus stage's own state (the near-dedup spill file, in
+/// `$TMPDIR`; simulated with a file-size limit as above, the spill budget at 0 MB so that every
+/// record goes to the file): the run stops with exit 2 and a message naming the stage, the
+/// directory, the OS error and `--resume`, without a panic; `--resume` with room again gives
+/// exactly the output of an uninterrupted run.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_under_the_dedup_spill_stops_the_run_cleanly_and_resume_completes_it() {
+    let case = Case::fresh();
+    // Letters only (shingling drops digits), ~800 bytes of shingle set per document.
+    let word = |mut i: u32| {
+        let mut w = String::new();
+        i += 1000;
+        while i > 0 {
+            w.push(char::from(b'a' + (i % 26) as u8));
+            i /= 26;
+        }
+        w
+    };
+    let words: Vec<String> = (0..700).map(word).collect();
+    let mut lines = String::new();
+    for i in 0..1500u64 {
+        // Every fifth document repeats an earlier one: something to remove.
+        let seed = if i % 5 == 4 { i - 3 } else { i };
+        let text: Vec<&str> = (0..200u64)
+            .map(|k| {
+                let h = (seed * 1_000_003 + k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+                words[(h % 700) as usize].as_str()
+            })
+            .collect();
+        lines.push_str(&format!(
+            "{{\"id\":\"d{i}\",\"text\":\"{}\"}}\n",
+            text.join(" ")
+        ));
+    }
+    case.write("in.jsonl", lines);
+    case.write(
+        "dedup.toml",
+        "[[stages]]\ntype = \"minhash_dedup\"\nmemory_mb = 0\n\n[output]\nformat = \"jsonl\"\n",
+    );
+    fs::create_dir_all(case.path("tmp")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_sapu");
+    let args = "run in.jsonl -o out --quiet --batch-docs 50 --config dedup.toml";
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f 1024; exec {bin} {args}"))
+        .env("TMPDIR", case.path("tmp"))
+        .current_dir(case.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "minhash_dedup: cannot write the dedup spill file in `{}`: File too large",
+            case.path("tmp").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("output up to the last checkpoint is kept")
+            && err.contains("continue with the same command plus --resume"),
+        "the message says how to go on: {err}"
+    );
+    assert!(!case.path("out/summary.json").exists());
+    // It failed after a checkpoint (every 8 batches = 400 documents; the spill file reaches
+    // the limit after ~650), so the resume below continues rather than starts afresh.
+    assert!(case.path("out/.sapu-tmp/checkpoint.json").exists());
+    let o = Command::new(bin)
+        .args(args.split(' '))
+        .arg("--resume")
+        .env("TMPDIR", case.path("tmp"))
+        .current_dir(case.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = case.sapu(&[
+        "run",
+        "in.jsonl",
+        "-o",
+        "whole",
+        "--quiet",
+        "--batch-docs",
+        "50",
+        "--config",
+        "dedup.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let whole = read_parts(&case.path("whole/kept"));
+    assert_eq!(read_parts(&case.path("out/kept")), whole);
+    assert_eq!(
+        read_parts(&case.path("out/removed")),
+        read_parts(&case.path("whole/removed"))
+    );
+    assert_eq!(case.summary("out")["resumed"], true);
+    assert_eq!(case.summary("out")["removed_docs"], 300);
+}
+
 /// The issue entry of `summary.json` with this code for the input whose path ends with `name`.
 fn issue_for<'a>(summary: &'a serde_json::Value, name: &str, code: &str) -> &'a serde_json::Value {
     summary["input_issues"]
@@ -209,9 +308,9 @@ fn unreadable_files_are_named_and_the_rest_is_processed() {
     }
 }
 
-/// Corrupt (not only truncated) compressed files in a run: the documents before the damage are
-/// processed, the damage is named with file, line and decompressed byte offset in stderr and
-/// `summary.json`, and the run goes on with the next file.
+/// Corrupt (not only truncated) compressed files in a run: nothing from the damaged block or
+/// member is processed, the damage is named with file, line and decompressed byte offset in
+/// stderr and `summary.json`, and the run goes on with the next file.
 #[test]
 fn corrupt_gzip_and_zstd_inputs_are_named_and_the_run_goes_on() {
     use std::io::Write;
@@ -248,18 +347,39 @@ fn corrupt_gzip_and_zstd_inputs_are_named_and_the_run_goes_on() {
     let s = case.summary("out");
     assert_eq!(s["accounting_ok"], true);
     // zstd finds the damage when it decodes the damaged block (here the first: the records
-    // before it in that block are lost with it); gzip only at its CRC, after quarantining the
-    // garbage lines it decoded (over a thousand here, so its issue is counted but not listed).
+    // before it in that block are lost with it); gzip at the member's CRC, before releasing
+    // anything of it: the one member of this file yields no line at all, garbage or not.
     let issue = issue_for(&s, "a.jsonl.zst", "corrupt_zstd");
     let line = issue["location"]["line"].as_u64().unwrap();
     assert!(issue["location"]["byte_offset"].is_u64(), "{issue}");
     assert!(err.contains(&format!("a.jsonl.zst:{line}")), "{err}");
     assert_eq!(s["input_issue_counts"]["corrupt_zstd"], 1);
-    assert_eq!(s["input_issue_counts"]["truncated_gzip"], 1);
-    assert!(err.contains("b.jsonl.gz"), "{err}");
+    assert_eq!(s["input_issue_counts"]["corrupt_gzip"], 1);
+    let gz = issue_for(&s, "b.jsonl.gz", "corrupt_gzip");
+    assert_eq!(gz["location"]["byte_offset"], 0);
+    assert!(
+        gz["message"]
+            .as_str()
+            .unwrap()
+            .contains("gzip member 1 at compressed byte 0 is corrupt"),
+        "{gz}"
+    );
+    assert!(err.contains("b.jsonl.gz:1"), "{err}");
+    let b_file = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("b.jsonl.gz"))
+        .unwrap();
+    assert_eq!(
+        b_file["input_docs"], 0,
+        "no garbage line reaches the pipeline"
+    );
+    // Neither damaged file had an intact block or member before its damage: only the next
+    // file's document is read.
     let kept = read_parts(&case.path("out/kept"));
-    assert_eq!(kept.last().unwrap()["id"], "after");
-    assert!(kept.len() > 2, "documents before the damage are kept");
+    let ids: Vec<&str> = kept.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["after"]);
 }
 
 /// Ctrl-C: the run stops at the next batch boundary, says how to resume, and `--resume`
@@ -380,4 +500,94 @@ fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
         read_parts(&case.path("out/removed")),
         read_parts(&case.path("whole/removed"))
     );
+}
+
+/// SIGKILL: the process gets no chance to clean up. Input comes on stdin: the test feeds 10
+/// batches (a checkpoint is written after 8), waits for the checkpoint, feeds five and a half
+/// batches more, lets the engine work on them, and kills it with `kill -9`. `--resume` with the
+/// whole input then gives exactly the output of an uninterrupted run, corpus stage included
+/// (its state rebuilt from the checkpointed spill).
+#[cfg(unix)]
+#[test]
+fn a_sigkill_mid_run_then_resume_gives_the_uninterrupted_output() {
+    use std::io::Write;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let case = Case::fresh();
+    case.write(
+        "r.toml",
+        "[[stages]]\ntype = \"exact_dedup\"\n\n[output]\nformat = \"jsonl.zst\"\nshard_bytes = 4000\n",
+    );
+    let doc = |i: usize| format!("{{\"id\":\"d{i}\",\"text\":\"dokumen {}\"}}\n", i % 450);
+    let all: String = (0..2000).map(doc).collect();
+    let upto = |n: usize| -> usize { (0..n).map(|i| doc(i).len()).sum() };
+    let args = [
+        "run",
+        "-",
+        "-o",
+        "out",
+        "--quiet",
+        "--batch-docs",
+        "10",
+        "--config",
+        "r.toml",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sapu"))
+        .args(args)
+        .current_dir(case.dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&all.as_bytes()[..upto(100)]).unwrap();
+    stdin.flush().unwrap();
+    let checkpoint = case.path("out/.sapu-tmp/checkpoint.json");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !checkpoint.exists() {
+        assert!(Instant::now() < deadline, "no checkpoint after 8 batches");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stdin
+        .write_all(&all.as_bytes()[upto(100)..upto(155)])
+        .unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    assert!(!case.path("out/summary.json").exists());
+
+    let run_with_stdin = |extra: &[&str], out: &str| {
+        let mut a: Vec<&str> = args.to_vec();
+        a[3] = out;
+        a.extend_from_slice(extra);
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sapu"))
+            .args(&a)
+            .current_dir(case.dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(all.as_bytes()).unwrap();
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run_with_stdin(&["--resume"], "out");
+    run_with_stdin(&[], "whole");
+    let s = case.summary("out");
+    assert_eq!(s["resumed"], true);
+    assert_eq!(s["input_docs"], 2000);
+    assert_eq!(s["kept_docs"], 450);
+    assert_eq!(s["kept_parts"], case.summary("whole")["kept_parts"]);
+    for sub in ["kept", "removed"] {
+        assert_eq!(
+            read_parts(&case.path(&format!("out/{sub}"))),
+            read_parts(&case.path(&format!("whole/{sub}"))),
+            "{sub}"
+        );
+    }
 }

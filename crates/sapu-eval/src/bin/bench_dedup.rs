@@ -263,12 +263,12 @@ fn memory(docs: u64, memory_mb: Option<usize>) -> Result<()> {
         let b: Vec<Document> = (k..k + n)
             .map(|i| Document::new(format!("syn-{i}"), synthetic(i)))
             .collect();
-        stage.observe(k, &b, &mut stats);
+        stage.observe(k, &b, &mut stats)?;
         k += n;
     }
     let observed = t.elapsed().as_secs_f64();
     let after_observe = vm_hwm_mib();
-    stage.finish(&mut stats);
+    stage.finish(&mut stats)?;
     let finished = t.elapsed().as_secs_f64();
     let mut removed = 0u64;
     let mut k = 0;

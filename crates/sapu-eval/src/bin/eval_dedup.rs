@@ -40,9 +40,9 @@ fn run_stage<C: StageConfig>(config: &C, docs: &[Document]) -> Result<(Vec<Outco
     };
     let mut stats = StageStats::default();
     for (k, chunk) in docs.chunks(4096).enumerate() {
-        s.observe((k * 4096) as u64, chunk, &mut stats);
+        s.observe((k * 4096) as u64, chunk, &mut stats)?;
     }
-    s.finish(&mut stats);
+    s.finish(&mut stats)?;
     let out = docs
         .par_iter()
         .enumerate()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use sapu::pipeline::{self, Progress, RunOptions};
 use sapu::report::{write_report, ReportOptions};
-use sapu::stage::{CorpusStage, DocStage, Stage, StageStats};
+use sapu::stage::{CorpusStage, DocStage, Stage, StageError, StageStats};
 use sapu::{Document, Outcome, Recipe};
 use sapu_eval::Rng;
 use serde_json::json;
@@ -429,10 +429,16 @@ impl CorpusStage for DemoDedup {
     fn name(&self) -> &'static str {
         "demo_dedup"
     }
-    fn observe(&mut self, _first: u64, docs: &[Document], _: &mut StageStats) {
+    fn observe(
+        &mut self,
+        _first: u64,
+        docs: &[Document],
+        _: &mut StageStats,
+    ) -> Result<(), StageError> {
         self.keys.extend(docs.iter().map(|d| fnv(&d.text)));
+        Ok(())
     }
-    fn finish(&mut self, stats: &mut StageStats) {
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
         for (i, k) in self.keys.iter().enumerate() {
             self.first.entry(*k).or_insert((i as u64, 0)).1 += 1;
         }
@@ -440,6 +446,7 @@ impl CorpusStage for DemoDedup {
             "clusters",
             self.first.values().filter(|v| v.1 > 1).count() as u64,
         );
+        Ok(())
     }
     fn decide(&self, ordinal: u64, mut doc: Document, _: &mut StageStats) -> Outcome {
         let key = self.keys[ordinal as usize];

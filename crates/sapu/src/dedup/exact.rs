@@ -18,8 +18,8 @@
 //! else { panic!() };
 //! let docs = [Document::new("a", "Halo dunia"), Document::new("b", "Halo  dunia\n")];
 //! let mut st = StageStats::default();
-//! s.observe(0, &docs, &mut st);
-//! s.finish(&mut st);
+//! s.observe(0, &docs, &mut st).unwrap();
+//! s.finish(&mut st).unwrap();
 //! assert!(matches!(s.decide(0, docs[0].clone(), &mut st), Outcome::Keep(_)));
 //! let removed = s.decide(1, docs[1].clone(), &mut st);
 //! assert_eq!(removed.reason(), Some("exact_duplicate"));
@@ -35,7 +35,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::store::RecordStore;
 use crate::doc::{Document, Outcome};
-use crate::stage::{BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageKind};
+use crate::stage::{
+    BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageError, StageKind,
+};
 use crate::text::normalize::{normalize_into, Normalization};
 use crate::StageStats;
 
@@ -140,7 +142,12 @@ impl CorpusStage for ExactDedup {
         ExactDedupConfig::NAME
     }
 
-    fn observe(&mut self, first: u64, docs: &[Document], _stats: &mut StageStats) {
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        _stats: &mut StageStats,
+    ) -> Result<(), StageError> {
         let base = *self.base.get_or_insert(first);
         debug_assert_eq!(first - base, self.first_of.len() as u64);
         let keys: Vec<u64> = docs
@@ -156,11 +163,12 @@ impl CorpusStage for ExactDedup {
                     self.first_of.push(FIRST);
                 }
             }
-            self.store.push(&doc.id, &[]);
+            self.store.push(&doc.id, &[])?;
         }
+        Ok(())
     }
 
-    fn finish(&mut self, stats: &mut StageStats) {
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
         self.seen = HashMap::new();
         for &f in &self.first_of {
             if f != FIRST && !self.ids.contains_key(&f) {
@@ -169,6 +177,7 @@ impl CorpusStage for ExactDedup {
         }
         stats.add("texts_with_duplicates", self.ids.len() as u64);
         self.store = RecordStore::new(1);
+        Ok(())
     }
 
     fn decide(&self, ordinal: u64, mut doc: Document, _stats: &mut StageStats) -> Outcome {
@@ -198,9 +207,9 @@ mod tests {
             .collect();
         let mut st = StageStats::default();
         for (k, chunk) in docs.chunks(batch).enumerate() {
-            s.observe((k * batch) as u64 + 7, chunk, &mut st);
+            s.observe((k * batch) as u64 + 7, chunk, &mut st).unwrap();
         }
-        s.finish(&mut st);
+        s.finish(&mut st).unwrap();
         docs.into_iter()
             .enumerate()
             .map(|(i, d)| s.decide(i as u64 + 7, d, &mut st))

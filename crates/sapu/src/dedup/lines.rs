@@ -22,8 +22,8 @@
 //! else { panic!() };
 //! let docs = [Document::new("a", "Berita satu\nBaca juga:"), Document::new("b", "Berita dua\nBaca juga:")];
 //! let mut st = StageStats::default();
-//! s.observe(0, &docs, &mut st);
-//! s.finish(&mut st);
+//! s.observe(0, &docs, &mut st).unwrap();
+//! s.finish(&mut st).unwrap();
 //! let Outcome::Keep(b) = s.decide(1, docs[1].clone(), &mut st) else { panic!() };
 //! assert_eq!(b.text, "Berita dua");
 //! ```
@@ -35,7 +35,9 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::doc::{Document, Outcome};
-use crate::stage::{BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageKind};
+use crate::stage::{
+    BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageError, StageKind,
+};
 use crate::text::lines;
 use crate::text::normalize::{normalize_into, Normalization};
 use crate::StageStats;
@@ -145,7 +147,12 @@ impl CorpusStage for LineDedup {
         LineDedupConfig::NAME
     }
 
-    fn observe(&mut self, first: u64, docs: &[Document], stats: &mut StageStats) {
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        stats: &mut StageStats,
+    ) -> Result<(), StageError> {
         self.base.get_or_insert(first);
         let per_doc: Vec<Vec<u64>> = docs
             .par_iter()
@@ -172,12 +179,14 @@ impl CorpusStage for LineDedup {
             }
         }
         stats.add("lines_untracked", untracked);
+        Ok(())
     }
 
-    fn finish(&mut self, stats: &mut StageStats) {
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
         let max = self.max_docs;
         self.counts.retain(|_, e| e.1 > max);
         stats.add("repeated_lines", self.counts.len() as u64);
+        Ok(())
     }
 
     fn decide(&self, ordinal: u64, mut doc: Document, stats: &mut StageStats) -> Outcome {
@@ -220,9 +229,9 @@ mod tests {
             .collect();
         let mut st = StageStats::default();
         for (k, chunk) in docs.chunks(2).enumerate() {
-            s.observe(k as u64 * 2, chunk, &mut st);
+            s.observe(k as u64 * 2, chunk, &mut st).unwrap();
         }
-        s.finish(&mut st);
+        s.finish(&mut st).unwrap();
         docs.into_iter()
             .enumerate()
             .map(|(i, d)| match s.decide(i as u64, d, &mut st) {
@@ -279,8 +288,8 @@ mod tests {
         };
         let docs = [Document::new("a", "x\ny"), Document::new("b", "x\ny")];
         let mut st = StageStats::default();
-        s.observe(0, &docs, &mut st);
-        s.finish(&mut st);
+        s.observe(0, &docs, &mut st).unwrap();
+        s.finish(&mut st).unwrap();
         assert_eq!(st.0["lines_untracked"], 2);
         let Outcome::Keep(b) = s.decide(1, docs[1].clone(), &mut st) else {
             panic!()

@@ -26,8 +26,8 @@
 //! let text = "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas dua belas";
 //! let docs = [Document::new("a", text), Document::new("b", format!("{text}!"))];
 //! let mut st = StageStats::default();
-//! s.observe(0, &docs, &mut st);
-//! s.finish(&mut st);
+//! s.observe(0, &docs, &mut st).unwrap();
+//! s.finish(&mut st).unwrap();
 //! assert!(matches!(s.decide(0, docs[0].clone(), &mut st), Outcome::Keep(_)));
 //! assert_eq!(s.decide(1, docs[1].clone(), &mut st).reason(), Some("near_duplicate"));
 //! ```
@@ -43,7 +43,9 @@ use super::signature::{jaccard_sorted, Hasher, Scratch};
 use super::store::RecordStore;
 use super::union_find::UnionFind;
 use crate::doc::{Document, Outcome};
-use crate::stage::{BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageKind};
+use crate::stage::{
+    BuildContext, ConfigProblem, CorpusStage, Stage, StageConfig, StageError, StageKind,
+};
 use crate::text::normalize::Normalization;
 use crate::StageStats;
 
@@ -466,7 +468,12 @@ impl CorpusStage for MinHashDedup {
         MinHashDedupConfig::NAME
     }
 
-    fn observe(&mut self, first: u64, docs: &[Document], _stats: &mut StageStats) {
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        _stats: &mut StageStats,
+    ) -> Result<(), StageError> {
         let base = *self.base.get_or_insert(first);
         debug_assert_eq!(
             first - base,
@@ -501,14 +508,15 @@ impl CorpusStage for MinHashDedup {
         for (doc, (keys, set)) in docs.iter().zip(computed) {
             self.index.push(&keys);
             let set: &[u32] = if self.verify { &set } else { &[] };
-            self.store.push(&doc.id, set);
+            self.store.push(&doc.id, set)?;
             if self.keep != Keep::First {
                 self.weight.push(self.weight_of(doc));
             }
         }
+        Ok(())
     }
 
-    fn finish(&mut self, stats: &mut StageStats) {
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
         let roots = self.cluster(stats).roots();
         let n = roots.len();
         let survivor = if self.verify {
@@ -537,6 +545,7 @@ impl CorpusStage for MinHashDedup {
         self.index = LshIndex::new(1, 1);
         self.store = RecordStore::new(1);
         self.weight = Vec::new();
+        Ok(())
     }
 
     fn decide(&self, ordinal: u64, mut doc: Document, _stats: &mut StageStats) -> Outcome {

@@ -41,9 +41,9 @@ fn run(config: &MinHashDedupConfig, docs: &[Document], batch: usize) -> (Vec<Out
     };
     let mut st = StageStats::default();
     for (k, chunk) in docs.chunks(batch).enumerate() {
-        s.observe(100 + (k * batch) as u64, chunk, &mut st);
+        s.observe(100 + (k * batch) as u64, chunk, &mut st).unwrap();
     }
-    s.finish(&mut st);
+    s.finish(&mut st).unwrap();
     let out = docs
         .par_iter()
         .enumerate()

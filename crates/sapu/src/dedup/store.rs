@@ -5,7 +5,8 @@
 //!
 //! The spill file is created when the store is (`RecordStore::create`, called from the
 //! stages' `build`), so a temporary directory that cannot take it is a clear error naming the
-//! directory before any input is read, not a panic in the middle of a run.
+//! directory before any input is read, not a panic in the middle of a run; a write that fails
+//! later (the disk filled up) is an error the stage returns, which stops the run resumably.
 //!
 //! Memory held per document: one `u64` offset, plus the in-memory tail below the budget.
 
@@ -13,6 +14,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use crate::stage::StageError;
 
 /// Append-only store of `(id, [u32])` records indexed by document number.
 #[derive(Debug)]
@@ -32,7 +35,7 @@ pub struct RecordStore {
 
 impl RecordStore {
     /// An empty store that keeps up to `budget` bytes in memory and has no spill file: pushing
-    /// beyond the budget creates one in the system temporary directory (panics if it cannot).
+    /// beyond the budget creates one in the system temporary directory (an error if it cannot).
     /// For small or placeholder stores; stages use [`RecordStore::create`].
     pub fn new(budget: usize) -> Self {
         RecordStore {
@@ -89,14 +92,14 @@ impl RecordStore {
 
     /// Append one record.
     ///
-    /// # Panics
-    /// If the spill file cannot be written (disk full), or, for a store made by
-    /// [`RecordStore::new`], created: a corpus stage has no error channel, and losing the
-    /// records would silently change the output. The message names the directory.
-    pub fn push(&mut self, id: &str, values: &[u32]) {
+    /// # Errors
+    /// If the spill file cannot be written (disk full) or, for a store made by
+    /// [`RecordStore::new`], created: the message names the directory and the OS error. The
+    /// record is not stored then, and the store must not be used further.
+    pub fn push(&mut self, id: &str, values: &[u32]) -> Result<(), StageError> {
         let size = 8 + id.len() + 4 * values.len();
         if !self.tail.is_empty() && self.tail.len() + size > self.budget {
-            self.spill();
+            self.spill()?;
         }
         if self.tail.capacity() == 0 {
             // Reserve the whole budget once: no reallocation (and no transient copy) later;
@@ -112,31 +115,34 @@ impl RecordStore {
             self.tail.extend_from_slice(&v.to_le_bytes());
         }
         self.offsets.push(self.spilled + self.tail.len() as u64);
+        Ok(())
     }
 
-    fn spill(&mut self) {
+    fn spill(&mut self) -> Result<(), StageError> {
         let dir = &self.dir;
-        let file = self.file.get_or_insert_with(|| {
-            let f = tempfile::tempfile_in(dir).unwrap_or_else(|e| {
-                panic!(
-                    "dedup: cannot create the spill file in `{}`: {e}",
-                    dir.display()
-                )
-            });
-            Mutex::new(f)
-        });
+        let what = || format!("the dedup spill file in `{}`", dir.display());
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => {
+                let f = tempfile::tempfile_in(dir)
+                    .map_err(|e| StageError::io(format!("cannot create {}", what()), &e))?;
+                self.file.insert(Mutex::new(f))
+            }
+        };
         let f = file.get_mut().expect("store lock poisoned");
-        if let Err(e) = f
-            .seek(SeekFrom::End(0))
+        f.seek(SeekFrom::End(0))
             .and_then(|_| f.write_all(&self.tail))
-        {
-            panic!(
-                "dedup: cannot write the spill file in `{}`: {e}",
-                dir.display()
-            );
-        }
+            .map_err(|e| StageError::io(format!("cannot write {}", what()), &e))?;
         self.spilled += self.tail.len() as u64;
         self.tail.clear();
+        Ok(())
+    }
+
+    /// Use `file` as the spill file (tests: `/dev/full` simulates a full disk).
+    #[cfg(test)]
+    pub(crate) fn with_file(mut self, file: File) -> Self {
+        self.file = Some(Mutex::new(file));
+        self
     }
 
     /// The raw bytes of record `i`.
@@ -192,9 +198,9 @@ mod tests {
     fn reads_back_records_from_memory_and_file() {
         for budget in [1, 10, 1 << 20] {
             let mut s = RecordStore::new(budget);
-            s.push("a", &[1, 2, 3]);
-            s.push("", &[]);
-            s.push("ccc", &[7]);
+            s.push("a", &[1, 2, 3]).unwrap();
+            s.push("", &[]).unwrap();
+            s.push("ccc", &[7]).unwrap();
             let mut v = Vec::new();
             assert_eq!(s.len(), 3);
             assert_eq!(s.id(0), "a");
@@ -214,14 +220,38 @@ mod tests {
     fn created_store_spills_to_its_directory() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = RecordStore::create_in(4, dir.path()).unwrap();
-        s.push("a", &[1, 2]);
-        s.push("b", &[3]);
+        s.push("a", &[1, 2]).unwrap();
+        s.push("b", &[3]).unwrap();
         let mut v = Vec::new();
         s.values(0, &mut v);
         assert_eq!((s.id(0), v.clone()), ("a".to_string(), vec![1, 2]));
         s.values(1, &mut v);
         assert_eq!((s.id(1), v), ("b".to_string(), vec![3]));
         assert_eq!(s.spilled_bytes(), 17, "the first record went to the file");
+    }
+
+    /// A disk that fills up while the store spills (simulated with `/dev/full`, whose writes
+    /// fail with ENOSPC): an error naming the directory and the OS error, not a panic.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_while_spilling_is_an_error_naming_the_directory() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = RecordStore::create_in(16, dir.path())
+            .unwrap()
+            .with_file(full);
+        s.push("a", &[1, 2]).unwrap();
+        let err = s.push("b", &[3]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "cannot write the dedup spill file in `{}`: No space left on device (os error 28)",
+                dir.path().display()
+            )
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{InputConfig, OutputConfig, Recipe};
 use crate::doc::{Document, Outcome};
 use crate::read::{self, InputIssue, ReadProgress, Record};
-use crate::stage::{CorpusStage, DocStage, Stage, StageStats};
+use crate::stage::{CorpusStage, DocStage, Stage, StageError, StageStats};
 use crate::write::{self, ShardWriter};
 use crate::Error;
 
@@ -196,12 +196,13 @@ fn run_prepared(
             // exactly the documents those stages observed.
             if let Some(idx) = segment.decides {
                 let c = corpus_mut(&mut recipe.stages, idx);
-                pool.install(|| replay(&spill_dir(phase - 1), c, opts))?;
-                pool.install(|| c.finish(&mut StageStats::default()));
+                pool.install(|| replay(&spill_dir(phase - 1), c, opts, out))?;
+                pool.install(|| c.finish(&mut StageStats::default()))
+                    .map_err(stopped(c.name(), out))?;
             }
             if let Some(idx) = segment.feeds {
                 let c = corpus_mut(&mut recipe.stages, idx);
-                pool.install(|| replay(&spill_dir(phase), c, opts))?;
+                pool.install(|| replay(&spill_dir(phase), c, opts, out))?;
             }
         }
         let position = here.as_ref().map_or(Position::default(), |c| c.position);
@@ -234,7 +235,8 @@ fn run_prepared(
             let c = corpus_mut(&mut recipe.stages, idx);
             let t = Instant::now();
             let mut stats = StageStats::default();
-            pool.install(|| c.finish(&mut stats));
+            pool.install(|| c.finish(&mut stats))
+                .map_err(stopped(c.name(), out))?;
             summary.stages[idx].add_time(t.elapsed().as_nanos() as u64);
             summary.stages[idx].counters.merge(&stats);
         }
@@ -546,8 +548,19 @@ fn run_spill_phase(spill: &Path, ctx: &mut PhaseCtx) -> Result<(), Error> {
     })
 }
 
+/// The error that stops a run when corpus stage `name` fails.
+fn stopped(stage: &'static str, out: &Path) -> impl FnOnce(StageError) -> Error {
+    let out = out.to_path_buf();
+    move |error| Error::StageStopped { stage, error, out }
+}
+
 /// Observe again, for a resumed run, the documents a corpus stage had observed before.
-fn replay(spill: &Path, stage: &mut dyn CorpusStage, opts: &RunOptions) -> Result<(), Error> {
+fn replay(
+    spill: &Path,
+    stage: &mut dyn CorpusStage,
+    opts: &RunOptions,
+    out: &Path,
+) -> Result<(), Error> {
     let mut scratch = StageStats::default();
     for_each_spill_batch(spill, opts, 0, &mut |batch| {
         let first = match batch.first() {
@@ -561,8 +574,9 @@ fn replay(spill: &Path, stage: &mut dyn CorpusStage, opts: &RunOptions) -> Resul
                 Item::Record(..) => unreachable!("spills hold spilled documents"),
             })
             .collect();
-        stage.observe(first, &docs, &mut scratch);
-        Ok(())
+        stage
+            .observe(first, &docs, &mut scratch)
+            .map_err(stopped(stage.name(), out))
     })
 }
 
@@ -649,7 +663,9 @@ fn process_batch(batch: Vec<Item>, ctx: &mut PhaseCtx) -> Result<(), Error> {
         let mut stats = StageStats::default();
         // Ordinals count the documents this stage has observed so far.
         let first = summary.stages[*idx].docs_in;
-        stage.observe(first, &survivors, &mut stats);
+        stage
+            .observe(first, &survivors, &mut stats)
+            .map_err(stopped(stage.name(), ctx.out))?;
         let s = &mut summary.stages[*idx];
         s.docs_in += survivors.len() as u64;
         s.add_time(t.elapsed().as_nanos() as u64);

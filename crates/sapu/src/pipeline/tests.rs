@@ -31,13 +31,20 @@ impl CorpusStage for FirstOfEachText {
     fn name(&self) -> &'static str {
         "first_of_each_text"
     }
-    fn observe(&mut self, first: u64, docs: &[Document], _: &mut StageStats) {
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        _: &mut StageStats,
+    ) -> Result<(), StageError> {
         for (i, d) in docs.iter().enumerate() {
             self.first.entry(d.text.clone()).or_insert(first + i as u64);
         }
+        Ok(())
     }
-    fn finish(&mut self, stats: &mut StageStats) {
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
         stats.add("distinct", self.first.len() as u64);
+        Ok(())
     }
     fn decide(&self, ordinal: u64, doc: Document, _: &mut StageStats) -> Outcome {
         if self.first[&doc.text] == ordinal {
@@ -477,4 +484,184 @@ mod properties {
             prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "kept documents out of input order");
         }
     }
+}
+
+/// A corpus stage whose storage fails: `observe` once it reaches ordinal `at`, or `finish`.
+struct FailingStore {
+    inner: FirstOfEachText,
+    observe_fails_at: Option<u64>,
+    finish_fails: bool,
+}
+
+impl CorpusStage for FailingStore {
+    fn name(&self) -> &'static str {
+        "failing_store"
+    }
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        stats: &mut StageStats,
+    ) -> Result<(), StageError> {
+        if self
+            .observe_fails_at
+            .is_some_and(|at| first + docs.len() as u64 > at)
+        {
+            let e = std::io::Error::from_raw_os_error(28);
+            return Err(StageError::io("cannot write /spill/state", &e));
+        }
+        self.inner.observe(first, docs, stats)
+    }
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
+        if self.finish_fails {
+            let e = std::io::Error::from_raw_os_error(28);
+            return Err(StageError::io("cannot write /spill/index", &e));
+        }
+        self.inner.finish(stats)
+    }
+    fn decide(&self, ordinal: u64, doc: Document, stats: &mut StageStats) -> Outcome {
+        self.inner.decide(ordinal, doc, stats)
+    }
+}
+
+/// Every `part-*` file under its final name decodes whole (zstd): a failed run renames no
+/// partial part into place.
+fn assert_final_parts_whole(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("part-") {
+            let bytes = fs::read(&p).unwrap();
+            zstd::decode_all(&bytes[..]).unwrap_or_else(|e| panic!("{name} is partial: {e}"));
+        } else {
+            assert!(name.starts_with('.') && name.ends_with(".tmp"), "{name}");
+        }
+    }
+}
+
+/// A corpus stage that fails (its storage: a full disk) stops the run with an error naming the
+/// stage, the file and the OS error, and how to resume; nothing is renamed into place half
+/// written, there is no summary, and `--resume` without the fault gives exactly the output of
+/// an uninterrupted run.
+fn failing_corpus_stage_then_resume(corpus: impl Fn(bool) -> Stage, expected_message: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = fixture(dir.path());
+    let stages = |fail: bool| {
+        vec![
+            Stage::Doc(Box::new(DropContaining("spam"))),
+            corpus(fail),
+            Stage::Doc(Box::new(DropContaining("document 2"))),
+        ]
+    };
+    let zst = |stages| Recipe {
+        output: OutputConfig {
+            shard_bytes: 3000,
+            ..OutputConfig::default()
+        },
+        ..recipe(stages)
+    };
+    let opts = RunOptions {
+        threads: 2,
+        batch_docs: 10,
+        checkpoint_batches: 3,
+        ..RunOptions::default()
+    };
+    let progress = Arc::new(Progress::default());
+    let whole = dir.path().join("whole");
+    let expected = run(&mut zst(stages(false)), &inputs, &whole, &opts, &progress).unwrap();
+
+    let out = dir.path().join("cut");
+    let err = run(&mut zst(stages(true)), &inputs, &out, &opts, &progress).unwrap_err();
+    assert!(matches!(err, Error::StageStopped { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{expected_message}; the run stopped, and its output up to the last checkpoint is \
+             kept: make room, then continue with the same command plus --resume (output in {})",
+            out.display()
+        )
+    );
+    assert!(!out.join("summary.json").exists());
+    assert!(out.join(".sapu-tmp/checkpoint.json").exists());
+    for sub in ["kept", "removed"] {
+        assert_final_parts_whole(&out.join(sub));
+    }
+
+    let opts = RunOptions {
+        resume: true,
+        ..opts
+    };
+    let resumed = run(&mut zst(stages(false)), &inputs, &out, &opts, &progress).unwrap();
+    assert!(resumed.resumed && resumed.accounting_ok);
+    assert_eq!(resumed.input_docs, expected.input_docs);
+    assert_eq!(resumed.kept_docs, expected.kept_docs);
+    assert_eq!(resumed.removed, expected.removed);
+    for sub in ["kept", "removed"] {
+        let (a, b) = (
+            decompressed_parts(&whole.join(sub)),
+            decompressed_parts(&out.join(sub)),
+        );
+        assert!(!a.is_empty(), "{sub}");
+        assert!(a == b, "{sub}/ differs after resume");
+    }
+    assert!(!out.join(".sapu-tmp").exists());
+}
+
+#[test]
+fn a_corpus_stage_failing_in_observe_stops_the_run_and_resume_completes_it() {
+    failing_corpus_stage_then_resume(
+        |fail| {
+            Stage::Corpus(Box::new(FailingStore {
+                inner: FirstOfEachText::default(),
+                observe_fails_at: fail.then_some(150),
+                finish_fails: false,
+            }))
+        },
+        "failing_store: cannot write /spill/state: No space left on device (os error 28)",
+    );
+}
+
+#[test]
+fn a_corpus_stage_failing_in_finish_stops_the_run_and_resume_completes_it() {
+    failing_corpus_stage_then_resume(
+        |fail| {
+            Stage::Corpus(Box::new(FailingStore {
+                inner: FirstOfEachText::default(),
+                observe_fails_at: None,
+                finish_fails: fail,
+            }))
+        },
+        "failing_store: cannot write /spill/index: No space left on device (os error 28)",
+    );
+}
+
+/// The real near-dedup stage with its spill file on a full disk (`/dev/full`, whose writes fail
+/// with ENOSPC) and a budget so small it spills after ~100 documents, a few checkpoints in.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_under_the_dedup_spill_stops_the_run_and_resume_completes_it() {
+    use crate::dedup::{MinHashDedup, MinHashDedupConfig, RecordStore};
+    let tmp = std::env::temp_dir();
+    failing_corpus_stage_then_resume(
+        |fail| {
+            let config = MinHashDedupConfig::default();
+            let mut store = RecordStore::create_in(1500, &tmp).unwrap();
+            if fail {
+                let full = fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap();
+                store = store.with_file(full);
+            }
+            Stage::Corpus(Box::new(MinHashDedup::with_store(&config, store)))
+        },
+        &format!(
+            "minhash_dedup: cannot write the dedup spill file in `{}`: No space left on device \
+             (os error 28)",
+            tmp.display()
+        ),
+    );
 }

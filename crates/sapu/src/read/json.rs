@@ -224,8 +224,8 @@ fn read_array(source: &Source, reader: &mut dyn BufRead, sink: &mut dyn FnMut(Re
         index: &mut index,
     };
     if let Err(e) = seed.deserialize(&mut de) {
-        let code = if e.is_io() {
-            source.compression.error_code()
+        let code = if let Some(kind) = e.io_error_kind() {
+            source.compression.error_code_for(kind)
         } else {
             "invalid_json"
         };

@@ -12,7 +12,7 @@ mod warc;
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -56,7 +56,7 @@ pub struct InputIssue {
     /// Where it was found.
     pub location: Location,
     /// A code from a small fixed set: `invalid_json`, `invalid_utf8`, `missing_text_field`,
-    /// `record_too_long`, `truncated_gzip`, `corrupt_zstd`, `corrupt_parquet`, `read_error`,
+    /// `record_too_long`, `truncated_gzip`, `corrupt_gzip`, `corrupt_zstd`, `corrupt_parquet`, `read_error`,
     /// `not_found`, `unsupported_format`, `not_an_object`.
     pub code: Cow<'static, str>,
     /// What went wrong, for people.
@@ -270,8 +270,8 @@ pub fn read_stream(
     cfg: &InputConfig,
     sink: &mut dyn FnMut(Record),
 ) {
-    let mut reader: Box<dyn BufRead + Send> = match compression.decoder(input) {
-        Ok(r) => Box::new(BufReader::with_capacity(1 << 20, r)),
+    let mut reader: Box<dyn BufRead + Send> = match compression.buf_decoder(input) {
+        Ok(r) => r,
         Err(e) => {
             sink(Record::Bad {
                 issue: InputIssue {
@@ -359,9 +359,10 @@ impl Source<'_> {
 
     /// An I/O error while reading: a damaged compressed stream, or a read failure.
     pub(crate) fn io_error(&self, line: Option<u64>, offset: u64, e: &std::io::Error) -> Record {
-        let code = self.compression.error_code();
+        let code = self.compression.error_code_for(e.kind());
         let what = match code {
-            "truncated_gzip" => "gzip stream is truncated or corrupt",
+            "truncated_gzip" => "gzip stream is truncated",
+            "corrupt_gzip" => "gzip stream is corrupt",
             "corrupt_zstd" => "zstd stream is truncated or corrupt",
             _ => "read failed",
         };

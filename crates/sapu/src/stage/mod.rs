@@ -46,18 +46,46 @@ pub trait DocStage: Send + Sync {
     fn process(&self, doc: Document, stats: &mut StageStats) -> Outcome;
 }
 
+/// Why a corpus stage cannot go on: the storage it keeps its state in failed (a full disk).
+/// The message names the file or directory and the OS error; the engine stops the run with it,
+/// and the run can be resumed once the cause is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StageError(pub String);
+
+impl StageError {
+    /// An I/O error on `what` (a file or directory, as the user would look for it).
+    pub fn io(what: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        StageError(format!("{what}: {e}"))
+    }
+}
+
 /// A stage that must see every document before deciding about any (deduplication).
 ///
 /// The engine calls `observe` with consecutive batches in input order, then `finish` once, then
 /// `decide` for every observed document (in parallel, in any order), passing the same ordinal.
+/// `observe` and `finish` may fail (their state spilled to a disk that filled up): the engine
+/// then stops the run at once with the error; the output up to the last checkpoint stays
+/// valid, and `--resume` rebuilds the stage's state from the engine's own spill.
 pub trait CorpusStage: Send + Sync {
     /// The stage's type name, as written in the recipe.
     fn name(&self) -> &'static str;
     /// Record what the stage needs to know of a batch; `first` is the ordinal of `docs[0]`
     /// among the documents reaching this stage. May use rayon internally.
-    fn observe(&mut self, first: u64, docs: &[Document], stats: &mut StageStats);
+    ///
+    /// # Errors
+    /// When the stage cannot store what it must remember (its spill file cannot be written).
+    fn observe(
+        &mut self,
+        first: u64,
+        docs: &[Document],
+        stats: &mut StageStats,
+    ) -> Result<(), StageError>;
     /// All documents have been observed: build the index and the decisions.
-    fn finish(&mut self, stats: &mut StageStats);
+    ///
+    /// # Errors
+    /// When the stage's stored state cannot be written or read back.
+    fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError>;
     /// The decision for the document with this ordinal.
     fn decide(&self, ordinal: u64, doc: Document, stats: &mut StageStats) -> Outcome;
 }
