@@ -2,11 +2,14 @@
 //!
 //! Each document's word n-grams (normalised text, datatrove's 5-grams) get a MinHash signature;
 //! LSH banding finds candidate pairs; each candidate pair is verified by the exact Jaccard
-//! similarity of the two shingle sets (on by default) and joins a cluster (union-find) when it
-//! reaches `threshold`. One document per cluster is kept by a deterministic rule (first in
-//! input order by default) and gets `metadata.cluster_id` (its own id) and
-//! `metadata.cluster_size`; the others are removed with reason `near_duplicate` and
-//! `metadata.duplicate_of` naming the kept one.
+//! similarity of the two shingle sets (on by default) and links the two documents when it
+//! reaches `threshold` (union-find components). Inside a component, documents are taken in
+//! the order of the survivor rule (first in input order by default): each joins the first
+//! cluster whose kept document, and (`linkage = "complete"`, the default) every member, it is
+//! verified against; otherwise it is kept and starts a cluster. So a chain A ~ B ~ C never
+//! removes C for A, and every pair inside a cluster is a verified near-duplicate. Kept
+//! documents get `metadata.cluster_id` (their own id) and `metadata.cluster_size`; the others
+//! are removed with reason `near_duplicate` and `metadata.duplicate_of` naming the kept one.
 //!
 //! Reference: datatrove's `MinhashDedupSignature/Buckets/Cluster/Filter` (14 bands x 8 rows,
 //! no verification, `preset = "datatrove"` reproduces those parameters). Our defaults differ on
@@ -80,6 +83,11 @@ pub struct MinHashDedupConfig {
     pub keep: String,
     /// The metadata field for `keep = "metadata"`. Default empty.
     pub keep_field: String,
+    /// Who may share a cluster (with `verify`): `"complete"` (default): a document joins a
+    /// cluster only when it is a near-duplicate of every member, so every pair inside a
+    /// cluster is one; `"star"`: a near-duplicate of the kept document is enough (more
+    /// documents removed, but two removed members of one cluster may be further apart).
+    pub linkage: String,
     /// Shingle sets and ids held in memory, in MiB, before the rest goes to a temporary file.
     /// Default 1024.
     pub memory_mb: usize,
@@ -100,6 +108,7 @@ impl Default for MinHashDedupConfig {
             verify: true,
             keep: "first".into(),
             keep_field: String::new(),
+            linkage: "complete".into(),
             memory_mb: 1024,
             normalize: Normalization::default(),
         }
@@ -131,12 +140,20 @@ enum Keep {
     Metadata(String),
 }
 
+/// Cluster membership rule, parsed from `linkage`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Linkage {
+    Complete,
+    Star,
+}
+
 /// The built stage.
 pub struct MinHashDedup {
     hasher: Hasher,
     threshold: f64,
     verify: bool,
     keep: Keep,
+    linkage: Linkage,
     index: LshIndex,
     store: RecordStore,
     /// Text length (longest) or metadata value (metadata), per document, for the survivor rule.
@@ -232,6 +249,15 @@ impl MinHashDedupConfig {
                 format!("`keep` must be `first`, `longest` or `metadata` (got `{other}`)"),
             )),
         }
+        if !matches!(self.linkage.as_str(), "complete" | "star") {
+            p.push(ConfigProblem::key(
+                "linkage",
+                format!(
+                    "`linkage` must be `complete` or `star` (got `{}`)",
+                    self.linkage
+                ),
+            ));
+        }
         p
     }
 }
@@ -270,6 +296,11 @@ impl MinHashDedup {
             threshold: c.threshold,
             verify,
             keep,
+            linkage: if c.linkage == "star" {
+                Linkage::Star
+            } else {
+                Linkage::Complete
+            },
             index: LshIndex::new(bands, rows),
             store,
             weight: Vec::new(),
@@ -393,12 +424,16 @@ impl MinHashDedup {
         roots.iter().map(|&r| best[r as usize]).collect()
     }
 
-    /// With verification: inside each component, the best-ranked document not yet assigned
-    /// becomes a kept centre and takes every unassigned member whose exact Jaccard with it
-    /// reaches `threshold`; repeat. Every removed document is thus verified against the one it
-    /// names in `duplicate_of` (a chain A ~ B ~ C with A !~ C keeps C). Components are
-    /// independent, so they run in parallel with the same result.
-    fn stars(&self, roots: &[u32]) -> Vec<u32> {
+    /// With verification: inside each component, documents are taken in rank order; each
+    /// joins the first cluster (clusters in the rank order of their kept documents) whose kept
+    /// document it verifies against (exact Jaccard >= `threshold`) and, with complete linkage,
+    /// every member of which it verifies against too; a document joining none starts a cluster
+    /// of its own and is kept. Every removed document is thus verified against the one it
+    /// names in `duplicate_of` (a chain A ~ B ~ C with A !~ C keeps C), and with complete
+    /// linkage every pair inside a cluster is a near-duplicate. Components are independent, so
+    /// they run in parallel with the same result. Returns the survivor of every document and
+    /// the number of member checks skipped by [`MEMBER_CHECKS`].
+    fn stars(&self, roots: &[u32]) -> (Vec<u32>, u64) {
         let mut survivor: Vec<u32> = (0..roots.len() as u32).collect();
         let mut size = vec![0u32; roots.len()];
         for &r in roots {
@@ -414,7 +449,7 @@ impl MinHashDedup {
         drop(size);
         members.sort_unstable();
         let components: Vec<&[(u32, u32)]> = members.chunk_by(|a, b| a.0 == b.0).collect();
-        let assigned: Vec<Vec<(u32, u32)>> = components
+        let assigned: Vec<(Vec<(u32, u32)>, u64)> = components
             .par_iter()
             .map(|c| {
                 let mut docs: Vec<u32> = c.iter().map(|p| p.1).collect();
@@ -435,32 +470,99 @@ impl MinHashDedup {
                         v
                     })
                     .collect();
-                let mut centre: Vec<Option<u32>> = vec![None; docs.len()];
-                let mut out = Vec::with_capacity(docs.len());
-                for a in 0..docs.len() {
-                    if centre[a].is_some() {
-                        continue;
-                    }
-                    centre[a] = Some(docs[a]);
-                    out.push((docs[a], docs[a]));
-                    for b in a + 1..docs.len() {
-                        if centre[b].is_none()
-                            && !sets[a].is_empty()
-                            && jaccard_sorted(&sets[a], &sets[b]) >= self.threshold
-                        {
-                            centre[b] = Some(docs[a]);
-                            out.push((docs[b], docs[a]));
-                        }
-                    }
-                }
-                out
+                self.greedy_clusters(&docs, &sets)
             })
             .collect();
-        for (doc, centre) in assigned.into_iter().flatten() {
-            survivor[doc as usize] = centre;
+        let mut unchecked = 0;
+        for (pairs, skipped) in assigned {
+            unchecked += skipped;
+            for (doc, centre) in pairs {
+                survivor[doc as usize] = centre;
+            }
         }
-        survivor
+        (survivor, unchecked)
     }
+
+    /// The clusters of one component, `docs` in rank order with their shingle `sets`: pairs
+    /// (document, its kept document), and the member checks skipped.
+    fn greedy_clusters(&self, docs: &[u32], sets: &[Vec<u32>]) -> (Vec<(u32, u32)>, u64) {
+        /// A cluster: its kept document and members, each with its Jaccard to the kept one
+        /// (indexes into `docs`).
+        struct Cluster {
+            centre: usize,
+            members: Vec<(usize, f64)>,
+        }
+        let t = self.threshold;
+        let mut clusters: Vec<Cluster> = Vec::new();
+        let mut out = Vec::with_capacity(docs.len());
+        let mut skipped = 0u64;
+        for b in 0..docs.len() {
+            let mut home = None;
+            if !sets[b].is_empty() {
+                for (k, c) in clusters.iter().enumerate() {
+                    let x = jaccard_sorted(&sets[c.centre], &sets[b]);
+                    if x < t {
+                        continue;
+                    }
+                    if self.linkage == Linkage::Complete {
+                        let (fits, s) = fits_all(&c.members, sets, b, x, t);
+                        skipped += s;
+                        if !fits {
+                            continue;
+                        }
+                    }
+                    home = Some((k, x));
+                    break;
+                }
+            }
+            match home {
+                Some((k, x)) => {
+                    clusters[k].members.push((b, x));
+                    out.push((docs[b], docs[clusters[k].centre]));
+                }
+                None => {
+                    clusters.push(Cluster {
+                        centre: b,
+                        members: Vec::new(),
+                    });
+                    out.push((docs[b], docs[b]));
+                }
+            }
+        }
+        (out, skipped)
+    }
+}
+
+/// Explicit member checks per document and cluster under complete linkage; members beyond them
+/// are not checked (counted as `linkage_unchecked`), so a cluster of thousands of documents
+/// that are each near the kept one but not near enough to each other costs linear, not
+/// quadratic, time.
+const MEMBER_CHECKS: usize = 64;
+
+/// Whether document `b`, at Jaccard `x` to a cluster's kept document, is a near-duplicate of
+/// each of its `members` (at their Jaccard to the kept one), and the member checks skipped.
+/// Jaccard distance is a metric, so `J(b, m) >= x + y - 1`: a member with `x + y >= 1 + t` needs
+/// no check (exact duplicates of the kept document never do).
+fn fits_all(members: &[(usize, f64)], sets: &[Vec<u32>], b: usize, x: f64, t: f64) -> (bool, u64) {
+    let mut checks = 0;
+    for (k, &(m, y)) in members.iter().enumerate() {
+        // The margin keeps rounding from ever skipping a check that could fail.
+        if x + y >= 1.0 + t + 1e-9 {
+            continue;
+        }
+        if checks == MEMBER_CHECKS {
+            let left = members[k..]
+                .iter()
+                .filter(|&&(_, y)| x + y < 1.0 + t + 1e-9)
+                .count();
+            return (true, left as u64);
+        }
+        checks += 1;
+        if jaccard_sorted(&sets[b], &sets[m]) < t {
+            return (false, 0);
+        }
+    }
+    (true, 0)
 }
 
 impl CorpusStage for MinHashDedup {
@@ -520,7 +622,9 @@ impl CorpusStage for MinHashDedup {
         let roots = self.cluster(stats).roots();
         let n = roots.len();
         let survivor = if self.verify {
-            self.stars(&roots)
+            let (survivor, unchecked) = self.stars(&roots);
+            stats.add("linkage_unchecked", unchecked);
+            survivor
         } else {
             self.best_of_components(&roots)
         };

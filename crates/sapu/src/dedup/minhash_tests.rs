@@ -108,20 +108,27 @@ fn survivors_do_not_depend_on_threads_or_batches() {
         };
         docs.push(doc(&format!("d{k}"), &text));
     }
-    let reference = summary(&run(&MinHashDedupConfig::default(), &docs, 40).0);
-    for threads in [1, 2, 4] {
-        for batch in [1, 7, 40] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let got =
-                pool.install(|| summary(&run(&MinHashDedupConfig::default(), &docs, batch).0));
-            assert_eq!(got, reference, "threads {threads} batch {batch}");
+    let star = MinHashDedupConfig {
+        linkage: "star".into(),
+        ..MinHashDedupConfig::default()
+    };
+    // Each copy is at 51/61 to its base, two copies of one base at 46/66 to each other: with
+    // complete linkage one copy per base joins it, the second is kept; a star takes both.
+    for (config, expect_kept) in [(MinHashDedupConfig::default(), 26), (star, 13)] {
+        let reference = summary(&run(&config, &docs, 40).0);
+        for threads in [1, 2, 4] {
+            for batch in [1, 7, 40] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let got = pool.install(|| summary(&run(&config, &docs, batch).0));
+                assert_eq!(got, reference, "threads {threads} batch {batch}");
+            }
         }
+        let kept = reference.iter().filter(|s| s.starts_with("keep")).count();
+        assert_eq!(kept, expect_kept, "{}", config.linkage);
     }
-    let kept = reference.iter().filter(|s| s.starts_with("keep")).count();
-    assert_eq!(kept, 13);
 }
 
 #[test]
@@ -273,4 +280,70 @@ fn a_spilling_store_gives_the_same_decisions() {
     let spilled = run(&spilling, &corpus(), 3);
     assert_eq!(summary(&spilled.0), summary(&in_memory.0));
     assert!(spilled.1.get("spilled_bytes") > 0, "memory_mb = 0 spills");
+}
+
+#[test]
+fn complete_linkage_keeps_a_member_not_near_another_member() {
+    let a = words(13, 100);
+    // J(a, b) = J(a, c) = 86/106 (two words each), J(b, c) = 76/116.
+    let docs = [
+        doc("a", &a.join(" ")),
+        doc("b", &edit(&a, &[10, 30])),
+        doc("c", &edit(&a, &[60, 80])),
+        doc("d", &a.join(" ")),
+    ];
+    let (out, st) = run(&MinHashDedupConfig::default(), &docs, 4);
+    assert_eq!(
+        summary(&out),
+        [
+            "keep a cluster \"a\" size 3",
+            "near_duplicate b of \"a\"",
+            "keep c cluster \"c\" size 1",
+            "near_duplicate d of \"a\"",
+        ]
+    );
+    assert_eq!(st.0["linkage_unchecked"], 0);
+    let star = MinHashDedupConfig {
+        linkage: "star".into(),
+        ..MinHashDedupConfig::default()
+    };
+    assert_eq!(
+        summary(&run(&star, &docs, 4).0),
+        [
+            "keep a cluster \"a\" size 4",
+            "near_duplicate b of \"a\"",
+            "near_duplicate c of \"a\"",
+            "near_duplicate d of \"a\"",
+        ]
+    );
+}
+
+#[test]
+fn member_checks_are_skipped_by_the_triangle_inequality_and_bounded() {
+    let sets: Vec<Vec<u32>> = vec![(0..10).collect(), (0..10).collect(), (5..15).collect()];
+    // A member at 0.95 to the kept document, `b` at 0.9: J(b, m) >= 0.85, no check needed
+    // (a check would fail: J(set 0, set 2) = 1/3).
+    assert_eq!(fits_all(&[(2, 0.95)], &sets, 0, 0.9, 0.8), (true, 0));
+    // At 0.85 and 0.9 the bound is 0.75: checked, and it fails.
+    assert_eq!(fits_all(&[(2, 0.85)], &sets, 0, 0.9, 0.8), (false, 0));
+    assert_eq!(fits_all(&[(1, 0.85)], &sets, 0, 0.9, 0.8), (true, 0));
+    // Only the first MEMBER_CHECKS members that need a check are checked.
+    let mut members = vec![(1, 0.85); MEMBER_CHECKS];
+    members.extend([(2, 0.85), (2, 0.85), (2, 0.99)]);
+    assert_eq!(fits_all(&members, &sets, 0, 0.9, 0.8), (true, 2));
+}
+
+#[test]
+fn an_unknown_linkage_is_a_config_problem() {
+    let c = MinHashDedupConfig {
+        linkage: "single".into(),
+        ..MinHashDedupConfig::default()
+    };
+    let Err(p) = c.build(&BuildContext::default()) else {
+        panic!()
+    };
+    assert_eq!(
+        p[0].message,
+        "`linkage` must be `complete` or `star` (got `single`)"
+    );
 }
