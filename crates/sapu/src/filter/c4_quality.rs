@@ -130,6 +130,37 @@ const POLICY_SUBSTRINGS: &[&str] = &[
     "use cookies",
 ];
 
+/// Whether `text`, ASCII-lowercased, contains "lorem ipsum", "javascript" or a policy phrase.
+/// A line (a piece of the text, lowercased the same way) can only contain a phrase the whole
+/// text contains, so most documents skip the per-line searches.
+fn mentions_a_phrase(text: &str) -> bool {
+    use memchr::memmem::Finder;
+    use std::cell::RefCell;
+    use std::sync::OnceLock;
+    static FINDERS: OnceLock<Vec<Finder<'static>>> = OnceLock::new();
+    thread_local! {
+        static LOWER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let finders = FINDERS.get_or_init(|| {
+        ["lorem ipsum", "javascript"]
+            .iter()
+            .chain(POLICY_SUBSTRINGS)
+            .map(|p| Finder::new(p.as_bytes()))
+            .collect()
+    });
+    LOWER.with(|cell| {
+        let mut fresh = Vec::new();
+        let mut guard = cell.try_borrow_mut();
+        let lower = match &mut guard {
+            Ok(l) => &mut **l,
+            Err(_) => &mut fresh,
+        };
+        lower.clear();
+        lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+        finders.iter().any(|f| f.find(lower).is_some())
+    })
+}
+
 /// The built `c4_quality` stage.
 pub struct C4Quality {
     pick: LanguagePick,
@@ -290,6 +321,8 @@ impl C4Quality {
             sentence_pieces(text, rules)
         };
         let base = text.as_ptr() as usize;
+        let phrases = (c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy)
+            && mentions_a_phrase(text);
         let mut lower = String::new();
         let mut blank_before = false;
         for raw in units {
@@ -320,14 +353,18 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            lower.clear();
-            lower.push_str(&line);
-            lower.make_ascii_lowercase();
-            if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+            // A line with a citation removed may contain a phrase its text did not.
+            let search = phrases || matches!(line, Cow::Owned(_));
+            if search {
+                lower.clear();
+                lower.push_str(&line);
+                lower.make_ascii_lowercase();
+            }
+            if search && c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 rep.doc_reason = Some(Reason::LoremIpsum);
                 return rep;
             }
-            if c.filter_javascript && lower.contains("javascript") {
+            if search && c.filter_javascript && lower.contains("javascript") {
                 rep.removed.push(raw);
                 continue;
             }
@@ -335,7 +372,7 @@ impl C4Quality {
                 rep.doc_reason = Some(Reason::CurlyBracket);
                 return rep;
             }
-            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
+            if search && c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
                 rep.removed.push(raw);
                 continue;
             }
@@ -422,7 +459,7 @@ impl DocStage for C4Quality {
 
     fn process(&self, mut doc: Document, stats: &mut StageStats) -> Outcome {
         let lang = self.pick.of(&doc);
-        if !self.languages.is_empty() && !self.languages.contains(&lang) {
+        if !self.languages.is_empty() && !self.languages.iter().any(|l| *l == lang) {
             return Outcome::Keep(doc);
         }
         let rep = self.scan_lines(&doc.text, &lang);

@@ -18,16 +18,18 @@
 //! assert_eq!(out.reason(), Some("line_punct_ratio"));
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
+use super::table::{ranges_of, ItemTable};
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
-use crate::text::{self, chars, word_cache, words};
+use crate::text::{self, chars, word_cache};
 
 /// The `fineweb_quality` recipe table. Defaults are datatrove's current ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,21 +217,33 @@ impl FineWebQuality {
     fn measure(&self, text: &str, lang: &str, sig: &mut Signals) {
         let r = self.rules.get(lang);
         let round = languages::round6;
-        let all: Vec<&str> = text.split('\n').collect();
-        let lines: Vec<&str> = all
-            .iter()
-            .copied()
-            .filter(|l| !text::py_strip(l).is_empty())
-            .collect();
-        if sig.check(Reason::Empty.code(), lines.len() as u64, lines.is_empty()) || lines.is_empty()
-        {
+        // One pass over the lines (`text.split('\n')`): counts over all lines and over the
+        // non-blank ones (FineWeb v1 counted whitespace-only lines in the first two ratios).
+        let (mut n_all, mut n_lines) = (0usize, 0usize);
+        let (mut punct_all, mut punct_lines) = (0usize, 0usize);
+        let (mut short_all, mut short_lines) = (0usize, 0usize);
+        for l in text.split('\n') {
+            let stop = usize::from(r.ends_with_stop(l));
+            let short = usize::from(text::char_len(l) <= r.short_line_length);
+            n_all += 1;
+            punct_all += stop;
+            short_all += short;
+            if !text::py_strip(l).is_empty() {
+                n_lines += 1;
+                punct_lines += stop;
+                short_lines += short;
+            }
+        }
+        if sig.check(Reason::Empty.code(), n_lines as u64, n_lines == 0) || n_lines == 0 {
             return;
         }
-        // FineWeb v1 counted whitespace-only lines in the first two ratios.
-        let counted: &[&str] = if r.v1 { &all } else { &lines };
+        let (counted, punct, short) = if r.v1 {
+            (n_all, punct_all, short_all)
+        } else {
+            (n_lines, punct_lines, short_lines)
+        };
 
-        let punct =
-            counted.iter().filter(|l| r.ends_with_stop(l)).count() as f64 / counted.len() as f64;
+        let punct = punct as f64 / counted as f64;
         let low = if r.v1 {
             punct <= r.line_punct_thr
         } else {
@@ -243,11 +257,7 @@ impl FineWebQuality {
             return;
         }
 
-        let short = counted
-            .iter()
-            .filter(|l| text::char_len(l) <= r.short_line_length)
-            .count() as f64
-            / counted.len() as f64;
+        let short = short as f64 / counted as f64;
         let many = if r.v1 {
             short >= r.short_line_thr
         } else {
@@ -257,15 +267,8 @@ impl FineWebQuality {
             return;
         }
 
-        let mut seen: HashSet<&str, words::FxBuild> =
-            HashSet::with_capacity_and_hasher(lines.len(), Default::default());
-        let mut dup_chars = 0usize;
-        for l in &lines {
-            if !seen.insert(l) {
-                dup_chars += text::char_len(l);
-            }
-        }
-        let newlines = text.bytes().filter(|&b| b == b'\n').count();
+        let dup_chars = duplicated_line_chars(text);
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let denom = text::char_len(text) - newlines;
         let dup = dup_chars as f64 / denom as f64;
         let high = if r.v1 {
@@ -288,6 +291,25 @@ impl FineWebQuality {
             list > r.new_line_ratio,
         );
     }
+}
+
+/// Characters of the non-blank lines (`text.split('\n')`) that repeat an earlier one, compared
+/// exactly, with this thread's reusable table.
+fn duplicated_line_chars(text: &str) -> usize {
+    thread_local! {
+        static SCRATCH: RefCell<(ItemTable, Vec<(usize, usize)>)> = RefCell::default();
+    }
+    SCRATCH.with(|cell| {
+        let mut fresh = <(ItemTable, Vec<(usize, usize)>)>::default();
+        let mut guard = cell.try_borrow_mut();
+        let (table, items) = match &mut guard {
+            Ok(s) => &mut **s,
+            Err(_) => &mut fresh,
+        };
+        let lines = text.split('\n').filter(|l| !text::py_strip(l).is_empty());
+        ranges_of(text, lines, items);
+        table.count_duplicates(text, items).1
+    })
 }
 
 impl DocStage for FineWebQuality {

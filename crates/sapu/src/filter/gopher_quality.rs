@@ -152,7 +152,7 @@ struct Rules {
     max_end_ellipsis: f64,
     min_alpha: f64,
     min_stop_words: u64,
-    stop_words: Vec<String>,
+    stop_words: StopWords,
     distinct: bool,
 }
 
@@ -211,7 +211,7 @@ fn make_rules(c: &GopherQualityConfig, prefix: &str) -> Result<Rules, Vec<Config
         max_end_ellipsis: c.max_ellipsis_lines_ratio,
         min_alpha: c.min_alpha_words_ratio,
         min_stop_words: c.min_stop_words,
-        stop_words,
+        stop_words: StopWords::new(&stop_words),
         distinct,
     })
 }
@@ -383,7 +383,7 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     }
 
     // 6. stop words (case-sensitive, whole tokens)
-    let found = count_stop_words(ws.iter(), &r.stop_words, r.distinct);
+    let found = r.stop_words.count(ws.iter(), r.distinct);
     sig.check(
         Reason::TooFewStopWords.code(),
         found,
@@ -391,29 +391,70 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     );
 }
 
-/// Stop words present among `ws`: distinct ones, or every occurrence.
-fn count_stop_words<'a>(
-    ws: impl Iterator<Item = &'a str>,
-    stop_words: &[String],
-    distinct: bool,
-) -> u64 {
-    let max_len = stop_words.iter().map(String::len).max().unwrap_or(0);
-    let mut seen = vec![false; stop_words.len()];
-    let mut count = 0u64;
-    for w in ws {
-        if w.len() > max_len {
-            continue;
-        }
-        if let Ok(i) = stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
-            if !distinct {
-                count += 1;
-            } else if !seen[i] {
-                seen[i] = true;
-                count += 1;
-            }
+/// A word of at most 8 bytes as one integer (zero-padded), with its length.
+#[inline]
+fn packed(w: &str) -> Option<(u64, usize)> {
+    let b = w.as_bytes();
+    (b.len() <= 8).then(|| {
+        let mut a = [0u8; 8];
+        a[..b.len()].copy_from_slice(b);
+        (u64::from_le_bytes(a), b.len())
+    })
+}
+
+/// Stop words ready to be looked up: those of up to 8 bytes as integers, longer ones as strings.
+#[derive(Debug, Clone)]
+struct StopWords {
+    short: Vec<(u64, usize)>,
+    long: Vec<String>,
+    max_len: usize,
+}
+
+impl StopWords {
+    /// From a list free of duplicates.
+    fn new(words: &[String]) -> Self {
+        StopWords {
+            short: words.iter().filter_map(|s| packed(s)).collect(),
+            long: words.iter().filter(|s| s.len() > 8).cloned().collect(),
+            max_len: words.iter().map(String::len).max().unwrap_or(0),
         }
     }
-    count
+
+    /// Stop words present among `ws`: distinct ones, or every occurrence.
+    fn count<'a>(&self, ws: impl Iterator<Item = &'a str>, distinct: bool) -> u64 {
+        let n = self.short.len() + self.long.len();
+        let mut small = [false; 64];
+        let mut big = Vec::new();
+        let seen: &mut [bool] = if n <= small.len() {
+            &mut small[..n]
+        } else {
+            big.resize(n, false);
+            &mut big
+        };
+        let mut count = 0u64;
+        for w in ws {
+            if w.len() > self.max_len {
+                continue;
+            }
+            let hit = match packed(w) {
+                Some(p) => self.short.iter().position(|&s| s == p),
+                None => self
+                    .long
+                    .iter()
+                    .position(|s| s == w)
+                    .map(|i| self.short.len() + i),
+            };
+            if let Some(i) = hit {
+                if !distinct {
+                    count += 1;
+                } else if !seen[i] {
+                    seen[i] = true;
+                    count += 1;
+                }
+            }
+        }
+        count
+    }
 }
 
 impl DocStage for GopherQuality {

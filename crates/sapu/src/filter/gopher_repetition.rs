@@ -21,17 +21,19 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
+use super::table::{ranges_of, ItemTable};
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
+use crate::text;
 use crate::text::word_cache::{self, Words};
-use crate::text::{self, words};
 
 /// The `gopher_repetition` recipe table. Defaults are datatrove's (the Gopher paper's table A1);
 /// a fraction of `0` disables its check.
@@ -241,18 +243,41 @@ impl StageConfig for GopherRepetitionConfig {
     }
 }
 
-/// Repeated elements of a list (2nd and later occurrences) and their characters.
-fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>, total: &mut usize) -> (usize, usize) {
-    let mut seen: HashSet<&str, words::FxBuild> = HashSet::default();
-    let (mut dups, mut chars) = (0, 0);
-    for it in items {
-        *total += 1;
-        if !seen.insert(it) {
-            dups += 1;
-            chars += text::char_len(it);
-        }
-    }
-    (dups, chars)
+/// Per-thread working memory of the checks, reused from one document to the next: once its
+/// buffers have grown, a document costs no allocation.
+#[derive(Default)]
+struct Scratch {
+    table: ItemTable,
+    /// Byte ranges of the lines or paragraphs being compared.
+    items: Vec<(usize, usize)>,
+    /// Per word: the index of its first occurrence in the document (words compared exactly),
+    /// so two word sequences are equal exactly when their ids are.
+    ids: Vec<u32>,
+    /// Polynomial hash (mod 2^64) of the concatenation of words `0..i`, its length in bytes and
+    /// in characters.
+    prefix: Vec<u64>,
+    prefix_bytes: Vec<u64>,
+    prefix_chars: Vec<u64>,
+    /// Keys of the space-joined n-grams at each position for `keys_n` words.
+    keys: Vec<u64>,
+    keys_n: usize,
+    /// `BASE^e` at `pow[e]`.
+    pow: Vec<u64>,
+    /// Keys of the concatenated n-grams at each position, and the bit filter over them.
+    concat_keys: Vec<u64>,
+    filter: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Calls `f` with this thread's scratch (a fresh one if it is in use further up the stack).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// Paragraphs as datatrove splits them: `text.strip()` split on runs of two or more `\n`.
@@ -261,7 +286,7 @@ fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(t);
     std::iter::from_fn(move || {
         let r = rest?;
-        if let Some(start) = r.find("\n\n") {
+        if let Some(start) = memchr::memmem::find(r.as_bytes(), b"\n\n") {
             let end = start + r[start..].bytes().take_while(|&b| b == b'\n').count();
             let para = &r[..start];
             rest = Some(&r[end..]);
@@ -277,7 +302,7 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.find('\n') {
+        match memchr::memchr(b'\n', r.as_bytes()) {
             Some(p) => {
                 let end = p + r[p..].bytes().take_while(|&b| b == b'\n').count();
                 rest = Some(&r[end..]);
@@ -291,208 +316,227 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// An open-addressing table of one document's n-gram keys (64-bit hashes, already well mixed),
-/// each with a count and the position it was first seen at; its slots are reused from one
-/// n-gram size to the next. Cheaper than a general hash map for this one job: no hashing, no
-/// growth, one probe sequence per n-gram, and emptying it is one increment (a slot whose
-/// generation is not the current one is empty) instead of clearing memory.
-#[derive(Default)]
-struct NgramTable {
-    /// `(key, count, first position)`.
-    slots: Vec<(u64, u32, u32)>,
-    /// Generation in which each slot was filled.
-    gens: Vec<u32>,
-    gen: u32,
-    mask: usize,
-}
+/// Base of the polynomial hash of concatenated words (odd, so powers never vanish mod 2^64).
+const BASE: u64 = 0xff51_afd7_ed55_8ccd;
 
-impl NgramTable {
-    /// Empty the table, sized for `items` keys (load factor at most 1/2).
-    fn reset(&mut self, items: usize) {
-        let cap = (items * 2).next_power_of_two().max(16);
-        if cap > self.slots.len() || self.gen == u32::MAX {
-            self.slots = vec![(0, 0, 0); cap];
-            self.gens = vec![0; cap];
-            self.gen = 0;
-        }
-        self.gen += 1;
-        // Probe over the first `cap` slots only: a smaller mask keeps them dense.
-        self.mask = cap - 1;
+/// `BASE^e`, from the table (grown as needed) or, for huge exponents, by squaring.
+fn power(pow: &mut Vec<u64>, e: u64) -> u64 {
+    if let Some(&p) = pow.get(e as usize) {
+        return p;
     }
-
-    /// The slot holding `key` and whether the key was there already; a new key is inserted
-    /// with count 0 and first position `pos`.
-    fn slot(&mut self, key: u64, pos: usize) -> (&mut (u64, u32, u32), bool) {
-        let mut i = key as usize & self.mask;
-        loop {
-            if self.gens[i] != self.gen {
-                self.gens[i] = self.gen;
-                self.slots[i] = (key, 0, pos as u32);
-                return (&mut self.slots[i], false);
+    if e > 1 << 16 {
+        let (mut r, mut b, mut e) = (1u64, BASE, e);
+        while e > 0 {
+            if e & 1 == 1 {
+                r = r.wrapping_mul(b);
             }
-            if self.slots[i].0 == key {
-                return (&mut self.slots[i], true);
-            }
-            i = (i + 1) & self.mask;
+            b = b.wrapping_mul(b);
+            e >>= 1;
         }
+        return r;
+    }
+    if pow.is_empty() {
+        pow.push(1);
+    }
+    while pow.len() as u64 <= e {
+        let last = pow[pow.len() - 1];
+        pow.push(last.wrapping_mul(BASE));
+    }
+    pow[e as usize]
+}
+
+/// Fills the per-word tables of `s` for the words `ws`.
+fn index_words(s: &mut Scratch, ws: Words<'_>) {
+    let Scratch {
+        table,
+        ids,
+        prefix,
+        prefix_bytes,
+        prefix_chars,
+        keys_n,
+        ..
+    } = s;
+    ids.clear();
+    prefix.clear();
+    prefix_bytes.clear();
+    prefix_chars.clear();
+    *keys_n = 0;
+    prefix.push(0);
+    prefix_bytes.push(0);
+    prefix_chars.push(0);
+    table.reset(ws.len());
+    let (mut h, mut bytes, mut chars) = (0u64, 0u64, 0u64);
+    for (i, w) in ws.iter().enumerate() {
+        let mut wh = 0u64;
+        let mut wc = 0u64;
+        for &b in w.as_bytes() {
+            wh = wh.wrapping_mul(BASE).wrapping_add(u64::from(b));
+            h = h.wrapping_mul(BASE).wrapping_add(u64::from(b));
+            wc += u64::from(b & 0xc0 != 0x80);
+        }
+        let len = w.len() as u64;
+        bytes += len;
+        chars += wc;
+        let (slot, _) = table.slot(wh ^ (len << 40), i, |p| same_bytes(ws.get(p), w));
+        ids.push(slot.first);
+        prefix.push(h);
+        prefix_bytes.push(bytes);
+        prefix_chars.push(chars);
     }
 }
 
-const MOD: u64 = (1 << 61) - 1;
-const BASE: u64 = 0x1f3d_5b79_a2c4_e681 % MOD;
-
-fn mulmod(a: u64, b: u64) -> u64 {
-    let p = u128::from(a) * u128::from(b);
-    let lo = (p as u64) & MOD;
-    let hi = (p >> 61) as u64;
-    let s = lo + hi;
-    if s >= MOD {
-        s - MOD
-    } else {
-        s
+/// Whether two words are equal (inline for short ones: most words are).
+#[inline]
+fn same_bytes(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
     }
+    if a.len() > 8 {
+        return a == b;
+    }
+    let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+    x[..a.len()].copy_from_slice(a);
+    y[..b.len()].copy_from_slice(b);
+    x == y
 }
 
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+/// Whether words `a..a + n` and `b..b + n` are the same words.
+#[inline]
+fn same_ids(ids: &[u32], a: usize, b: usize, n: usize) -> bool {
+    (0..n).all(|k| ids[a + k] == ids[b + k])
 }
 
-/// Words with the per-word and prefix hashes the n-gram checks need.
-struct WordTable {
-    /// Hash of each word (for space-joined n-grams: word sequences).
-    word_hash: Vec<u64>,
-    /// Character length of each word.
-    word_chars: Vec<u32>,
-    /// Polynomial hash of the concatenation of words `0..i` (mod 2^61-1), and its byte length,
-    /// for the separator-less n-grams of `find_all_duplicate`.
-    prefix: Vec<u64>,
-    prefix_bytes: Vec<u64>,
-    /// Prefix sums of character lengths.
-    prefix_chars: Vec<u64>,
-    pow_cache: Vec<u64>,
-}
-
-impl WordTable {
-    fn new(ws: Words<'_>) -> Self {
-        let n = ws.len();
-        let mut t = WordTable {
-            word_hash: Vec::with_capacity(n),
-            word_chars: Vec::with_capacity(n),
-            prefix: Vec::with_capacity(n + 1),
-            prefix_bytes: Vec::with_capacity(n + 1),
-            prefix_chars: Vec::with_capacity(n + 1),
-            pow_cache: Vec::new(),
-        };
-        let (mut h, mut bytes, mut chars) = (0u64, 0u64, 0u64);
-        t.prefix.push(0);
-        t.prefix_bytes.push(0);
-        t.prefix_chars.push(0);
-        for w in ws.iter() {
-            let mut wh = 0u64;
-            for &b in w.as_bytes() {
-                wh = mulmod(wh, BASE) + u64::from(b) + 1;
-                if wh >= MOD {
-                    wh -= MOD;
-                }
-            }
-            let len = w.len() as u64;
-            h = mulmod(h, t.power(len)) + wh;
-            if h >= MOD {
-                h -= MOD;
-            }
-            bytes += len;
-            let c = text::char_len(w) as u64;
-            chars += c;
-            t.word_hash.push(mix(wh ^ (len << 56)));
-            t.word_chars.push(c as u32);
-            t.prefix.push(h);
-            t.prefix_bytes.push(bytes);
-            t.prefix_chars.push(chars);
-        }
-        t
-    }
-
-    /// Hash of the concatenation of words `i..j`.
-    fn concat_hash(&mut self, i: usize, j: usize) -> u64 {
-        let len = self.prefix_bytes[j] - self.prefix_bytes[i];
-        let p = self.power(len);
-        let mut h = self.prefix[j] + MOD - mulmod(self.prefix[i], p);
-        if h >= MOD {
-            h -= MOD;
-        }
-        mix(h ^ (len << 48))
-    }
-
-    fn power(&mut self, e: u64) -> u64 {
-        if self.pow_cache.is_empty() {
-            self.pow_cache.push(1);
-        }
-        while self.pow_cache.len() as u64 <= e {
-            let last = *self.pow_cache.last().unwrap_or(&1);
-            self.pow_cache.push(mulmod(last, BASE));
-        }
-        self.pow_cache[e as usize]
-    }
-}
-
-/// Keys of the space-joined n-grams at each position, for one n at a time: the key of an n-gram
-/// folds its word hashes, so the keys for n + 1 extend those for n in place.
-struct SpacedKeys {
-    keys: Vec<u64>,
-    n: usize,
-}
-
-impl SpacedKeys {
-    /// Keys for n-grams of `n` words (`n <= words`), position `i` at `keys[i]`.
-    fn for_n(&mut self, t: &WordTable, n: usize) -> &[u64] {
-        let words = &t.word_hash;
-        if n < self.n || self.n == 0 {
-            self.keys.clear();
-            self.keys.resize(words.len(), 0);
-            self.n = 0;
-        }
-        while self.n < n {
-            let m = self.n;
-            for (i, k) in self.keys[..words.len() - m].iter_mut().enumerate() {
-                *k = mix(*k ^ words[i + m]);
-            }
-            self.n += 1;
-        }
-        &self.keys[..words.len() + 1 - n]
-    }
+/// Fold one word id into an n-gram key.
+#[inline]
+fn fold(k: u64, id: u32) -> u64 {
+    (k.rotate_left(5) ^ u64::from(id)).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 /// Characters covered by the most frequent space-joined n-gram (first seen wins a tie), as
-/// datatrove's `find_top_duplicate`: its length times its count.
-fn top_ngram_chars(t: &WordTable, keys: &[u64], n: usize, table: &mut NgramTable) -> usize {
-    table.reset(keys.len());
+/// datatrove's `find_top_duplicate`: its length times its count. Needs `ids.len() >= n`.
+fn top_ngram_chars(s: &mut Scratch, n: usize) -> usize {
+    let Scratch {
+        table,
+        ids,
+        prefix_chars,
+        keys,
+        keys_n,
+        ..
+    } = s;
+    let total = ids.len();
+    // The keys for n words extend those for fewer in place.
+    if n < *keys_n || *keys_n == 0 {
+        keys.clear();
+        keys.resize(total, 0);
+        *keys_n = 0;
+    }
+    while *keys_n < n {
+        let m = *keys_n;
+        for (k, &id) in keys[..total - m].iter_mut().zip(&ids[m..]) {
+            *k = fold(*k, id);
+        }
+        *keys_n += 1;
+    }
+    let count = total + 1 - n;
+    table.reset(count);
     let mut best = (0u32, u32::MAX);
-    for (i, &k) in keys.iter().enumerate() {
-        let (slot, _) = table.slot(k, i);
-        slot.1 += 1;
-        let (c, first) = (slot.1, slot.2);
+    for (i, &k) in keys[..count].iter().enumerate() {
+        let (slot, _) = table.slot(k, i, |p| same_ids(ids, p, i, n));
+        slot.count += 1;
+        let (c, first) = (slot.count, slot.first);
         if c > best.0 || (c == best.0 && first < best.1) {
             best = (c, first);
         }
     }
     let i = best.1 as usize;
-    let len = (t.prefix_chars[i + n] - t.prefix_chars[i]) as usize + (n - 1);
+    let len = (prefix_chars[i + n] - prefix_chars[i]) as usize + (n - 1);
     len * best.0 as usize
 }
 
+/// Whether the concatenations of words `a..a + n` and `b..b + n` are equal, given their byte
+/// lengths are.
+fn same_concat(ws: Words<'_>, ids: &[u32], a: usize, b: usize, n: usize) -> bool {
+    if same_ids(ids, a, b, n) {
+        return true;
+    }
+    let (mut ia, mut oa, mut ib, mut ob) = (a, 0, b, 0);
+    while ia < a + n && ib < b + n {
+        let (wa, wb) = (ws.get(ia).as_bytes(), ws.get(ib).as_bytes());
+        let k = (wa.len() - oa).min(wb.len() - ob);
+        if wa[oa..oa + k] != wb[ob..ob + k] {
+            return false;
+        }
+        oa += k;
+        ob += k;
+        if oa == wa.len() {
+            ia += 1;
+            oa = 0;
+        }
+        if ob == wb.len() {
+            ib += 1;
+            ob = 0;
+        }
+    }
+    ia == a + n && ib == b + n
+}
+
+/// Bits of the filter that shows, for most documents, that no n-gram repeats (8 KiB).
+const FILTER_BITS: u32 = 16;
+
+/// Whether all of `keys` differ, as far as a bit filter can tell: `true` proves it (equal
+/// keys always share a bit); `false` may be a clash of different keys. The filter is left
+/// empty.
+fn all_distinct(keys: &[u64], filter: &mut Vec<u64>) -> bool {
+    filter.resize(1 << (FILTER_BITS - 6), 0);
+    let bit = |k: u64| (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> (64 - FILTER_BITS)) as usize;
+    let mut clash = 0u64;
+    for &k in keys {
+        let b = bit(k);
+        let w = &mut filter[b >> 6];
+        clash |= (*w >> (b & 63)) & 1;
+        *w |= 1 << (b & 63);
+    }
+    for &k in keys {
+        filter[bit(k) >> 6] = 0;
+    }
+    clash == 0
+}
+
 /// Characters in repeated separator-less n-grams, as datatrove's `find_all_duplicate`.
-fn duplicated_ngram_chars(t: &mut WordTable, n: usize, table: &mut NgramTable) -> usize {
-    let total = t.word_hash.len();
-    table.reset((total + 1).saturating_sub(n));
+fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
+    let Scratch {
+        table,
+        ids,
+        prefix,
+        prefix_bytes,
+        prefix_chars,
+        pow,
+        concat_keys,
+        filter,
+        ..
+    } = s;
+    let total = ids.len();
+    let count = (total + 1).saturating_sub(n);
+    concat_keys.clear();
+    for i in 0..count {
+        let len = prefix_bytes[i + n] - prefix_bytes[i];
+        let h = prefix[i + n].wrapping_sub(prefix[i].wrapping_mul(power(pow, len)));
+        concat_keys.push(h ^ len.rotate_right(20));
+    }
+    // Most documents repeat no n-gram of 5 or more words: a bit per key shows it.
+    if count <= 1 << (FILTER_BITS - 5) && all_distinct(concat_keys, filter) {
+        return 0;
+    }
+    table.reset(count);
     let mut repeated = 0usize;
     let mut i = 0;
-    while i + n <= total {
-        let k = t.concat_hash(i, i + n);
-        if table.slot(k, i).1 {
-            repeated += (t.prefix_chars[i + n] - t.prefix_chars[i]) as usize;
+    while i < count {
+        if table
+            .slot(concat_keys[i], i, |p| same_concat(ws, ids, p, i, n))
+            .1
+        {
+            repeated += (prefix_chars[i + n] - prefix_chars[i]) as usize;
             i += n;
         } else {
             i += 1;
@@ -511,79 +555,74 @@ impl GopherRepetition {
         }
         let lf = len as f64;
         let round = languages::round6;
+        with_scratch(|s| {
+            if r.dup_para_frac > 0.0 || r.dup_para_char_frac > 0.0 || sig.annotating() {
+                ranges_of(text, paragraphs(text), &mut s.items);
+                let (dups, chars) = s.table.count_duplicates(text, &s.items);
+                let frac = dups as f64 / s.items.len() as f64;
+                if sig.check(
+                    Reason::DupParaFrac.code(),
+                    round(frac),
+                    r.dup_para_frac > 0.0 && frac > r.dup_para_frac,
+                ) {
+                    return;
+                }
+                let cf = chars as f64 / lf;
+                if sig.check(
+                    Reason::DupParaCharFrac.code(),
+                    round(cf),
+                    r.dup_para_char_frac > 0.0 && cf > r.dup_para_char_frac,
+                ) {
+                    return;
+                }
+            }
 
-        if r.dup_para_frac > 0.0 || r.dup_para_char_frac > 0.0 || sig.annotating() {
-            let mut n_paras = 0;
-            let (dups, chars) = find_duplicates(paragraphs(text), &mut n_paras);
-            let frac = dups as f64 / n_paras as f64;
-            if sig.check(
-                Reason::DupParaFrac.code(),
-                round(frac),
-                r.dup_para_frac > 0.0 && frac > r.dup_para_frac,
-            ) {
-                return;
+            if r.dup_line_frac > 0.0 || r.dup_line_char_frac > 0.0 || sig.annotating() {
+                ranges_of(text, newline_runs(text), &mut s.items);
+                let (dups, chars) = s.table.count_duplicates(text, &s.items);
+                let frac = dups as f64 / s.items.len() as f64;
+                if sig.check(
+                    Reason::DupLineFrac.code(),
+                    round(frac),
+                    r.dup_line_frac > 0.0 && frac > r.dup_line_frac,
+                ) {
+                    return;
+                }
+                let cf = chars as f64 / lf;
+                if sig.check(
+                    Reason::DupLineCharFrac.code(),
+                    round(cf),
+                    r.dup_line_char_frac > 0.0 && cf > r.dup_line_char_frac,
+                ) {
+                    return;
+                }
             }
-            let cf = chars as f64 / lf;
-            if sig.check(
-                Reason::DupParaCharFrac.code(),
-                round(cf),
-                r.dup_para_char_frac > 0.0 && cf > r.dup_para_char_frac,
-            ) {
-                return;
-            }
-        }
 
-        if r.dup_line_frac > 0.0 || r.dup_line_char_frac > 0.0 || sig.annotating() {
-            let mut n_lines = 0;
-            let (dups, chars) = find_duplicates(newline_runs(text), &mut n_lines);
-            let frac = dups as f64 / n_lines as f64;
-            if sig.check(
-                Reason::DupLineFrac.code(),
-                round(frac),
-                r.dup_line_frac > 0.0 && frac > r.dup_line_frac,
-            ) {
+            if r.top_n_grams.is_empty() && r.dup_n_grams.is_empty() {
                 return;
             }
-            let cf = chars as f64 / lf;
-            if sig.check(
-                Reason::DupLineCharFrac.code(),
-                round(cf),
-                r.dup_line_char_frac > 0.0 && cf > r.dup_line_char_frac,
-            ) {
-                return;
-            }
-        }
-
-        if r.top_n_grams.is_empty() && r.dup_n_grams.is_empty() {
-            return;
-        }
-        word_cache::with_words(text, languages::word_rules(lang), |ws| {
-            ngram_checks(r, ws, lf, sig);
-        });
+            word_cache::with_words(text, languages::word_rules(lang), |ws| {
+                ngram_checks(r, ws, lf, sig, s);
+            });
+        })
     }
 }
 
 /// The n-gram checks, in datatrove's order.
-fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals) {
+fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Scratch) {
     let round = languages::round6;
-    let mut t = WordTable::new(ws);
-    let mut table = NgramTable::default();
-    let mut keys = SpacedKeys {
-        keys: Vec::new(),
-        n: 0,
-    };
+    index_words(s, ws);
     for &(n, frac) in &r.top_n_grams {
         if ws.len() < n {
             continue;
         }
-        let k = keys.for_n(&t, n);
-        let f = top_ngram_chars(&t, k, n, &mut table) as f64 / lf;
+        let f = top_ngram_chars(s, n) as f64 / lf;
         if sig.check(Reason::TopNGram(n).code(), round(f), f > frac) {
             return;
         }
     }
     for &(n, frac) in &r.dup_n_grams {
-        let f = duplicated_ngram_chars(&mut t, n, &mut table) as f64 / lf;
+        let f = duplicated_ngram_chars(s, ws, n) as f64 / lf;
         if sig.check(Reason::DuplicatedNGrams(n).code(), round(f), f > frac) {
             return;
         }
@@ -792,6 +831,36 @@ mod tests {
         assert_eq!(q["dup_para_frac"], 0.0);
         assert!(q.get("duplicated_10_n_grams").is_some());
         assert_eq!(q.as_object().map(|m| m.len()), Some(13));
+    }
+
+    #[test]
+    fn concatenations_are_compared_exactly() {
+        let text = "ab c a bc ab d a bc";
+        word_cache::with_words(text, crate::text::words::WordRules::English, |ws| {
+            let mut s = Scratch::default();
+            index_words(&mut s, ws);
+            assert_eq!(s.ids, [0, 1, 2, 3, 0, 5, 2, 3]);
+            assert!(same_concat(ws, &s.ids, 0, 2, 2)); // "abc" = "abc"
+            assert!(same_concat(ws, &s.ids, 2, 6, 2)); // same words
+            assert!(!same_concat(ws, &s.ids, 4, 2, 2)); // "abd" != "abc"
+                                                        // keys of equal concatenations are equal, whatever the word boundaries
+            let (a, b) = (duplicated_ngram_chars(&mut s, ws, 2), 3 + 3);
+            assert_eq!(a, b);
+        });
+    }
+
+    #[test]
+    fn scratch_is_reused_across_documents_of_any_size() {
+        let long = "alpha beta gamma ".repeat(300);
+        for text in ["a b c d e a b c d e", long.as_str(), "a b c d e a b c d e"] {
+            let c = only(|c| c.dup_n_grams = vec![(5, 0.15)]);
+            assert_eq!(
+                reason(c, text).as_deref(),
+                Some("duplicated_5_n_grams"),
+                "{}",
+                &text[..20]
+            );
+        }
     }
 
     #[test]

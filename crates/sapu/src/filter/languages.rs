@@ -6,7 +6,8 @@
 //! fixed overrides of `fineweb-2-pipeline.py` (paragraph checks and `dup_line_char_frac` off,
 //! `short_line_thr = 999`, `char_duplicates_ratio = 0.1`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value};
@@ -119,12 +120,18 @@ pub(crate) fn fineweb2_settings(filter: &str) -> BTreeMap<String, toml::Table> {
 /// A language code as the filters compare it: ISO 639-3, without a script suffix (`ind_Latn`
 /// -> `ind`); the common ISO 639-1 codes are mapped (`id` -> `ind`, `ms` -> `zsm`, `en` -> `eng`).
 pub fn normalize_language(code: &str) -> String {
-    let base = code
-        .split(['_', '-'])
-        .next()
-        .unwrap_or(code)
-        .to_ascii_lowercase();
-    match base.as_str() {
+    normalized(code).into_owned()
+}
+
+/// [`normalize_language`] without allocating when the code is already normal (`ind`, `eng`).
+fn normalized(code: &str) -> Cow<'_, str> {
+    let base = code.split(['_', '-']).next().unwrap_or(code);
+    let base = if base.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(base.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(base)
+    };
+    match base.as_ref() {
         "en" => "eng".into(),
         "id" => "ind".into(),
         "ms" => "zsm".into(),
@@ -149,14 +156,14 @@ impl LanguagePick {
     }
 
     /// The document's language: the fixed one, else `metadata.lang`, else the fallback.
-    pub(crate) fn of(&self, doc: &Document) -> String {
+    pub(crate) fn of<'a>(&'a self, doc: &'a Document) -> Cow<'a, str> {
         match &self.fixed {
-            Some(l) => l.clone(),
+            Some(l) => Cow::Borrowed(l),
             None => doc
                 .lang()
                 .filter(|l| !l.is_empty())
-                .map(normalize_language)
-                .unwrap_or_else(|| self.fallback.clone()),
+                .map(normalized)
+                .unwrap_or(Cow::Borrowed(&self.fallback)),
         }
     }
 }
@@ -188,7 +195,8 @@ pub(crate) fn check_language_keys(language: &str, fallback: &str) -> Vec<ConfigP
 /// config with each `language_settings.<lang>` table applied on top for the others.
 pub(crate) struct PerLanguage<R> {
     default: R,
-    by_language: HashMap<String, R>,
+    /// A few languages at most: a list is faster to search than a hash map.
+    by_language: Vec<(String, R)>,
 }
 
 impl<R> PerLanguage<R> {
@@ -207,7 +215,7 @@ impl<R> PerLanguage<R> {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         };
-        let mut by_language = HashMap::new();
+        let mut by_language: Vec<(String, R)> = Vec::new();
         for (lang, overrides) in settings {
             let prefix = format!("language_settings.{lang}");
             let mut merged = base.clone();
@@ -224,7 +232,9 @@ impl<R> PerLanguage<R> {
             match toml::Value::Table(merged).try_into::<C>() {
                 Ok(c) => match make(&c, &prefix) {
                     Ok(r) => {
-                        by_language.insert(normalize_language(lang), r);
+                        let lang = normalize_language(lang);
+                        by_language.retain(|(l, _)| *l != lang);
+                        by_language.push((lang, r));
                     }
                     // Problems of keys this language does not override are the base config's,
                     // reported once without the prefix.
@@ -256,7 +266,10 @@ impl<R> PerLanguage<R> {
 
     /// The rules for a (normalised) language code.
     pub(crate) fn get(&self, lang: &str) -> &R {
-        self.by_language.get(lang).unwrap_or(&self.default)
+        self.by_language
+            .iter()
+            .find(|(l, _)| l == lang)
+            .map_or(&self.default, |(_, r)| r)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod languages;
+mod table;
 
 /// One document, optionally tagged with `metadata.lang`, through a filter built from `config`:
 /// the helper every filter's tests use.

@@ -46,6 +46,16 @@ impl<'a> Iterator for PythonLines<'a> {
         let bytes = self.rest.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
+            // Eight bytes at a time while none is a control character or non-ASCII (every
+            // separator is one of those).
+            if let Some(w) = bytes.get(i..i + 8) {
+                let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                let control = x.wrapping_sub(0x2020_2020_2020_2020) & !x;
+                if (control | x) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8;
+                    continue;
+                }
+            }
             let b = bytes[i];
             if !MAY_END_LINE[usize::from(b)] {
                 i += 1;
@@ -107,7 +117,7 @@ pub fn char_len(s: &str) -> usize {
 
 /// Non-overlapping occurrences of `needle` in `haystack` (Python's `str.count`).
 pub fn count_occurrences(haystack: &str, needle: &str) -> usize {
-    haystack.matches(needle).count()
+    memchr::memmem::find_iter(haystack.as_bytes(), needle.as_bytes()).count()
 }
 
 #[cfg(test)]
@@ -120,6 +130,12 @@ mod tests {
         assert_eq!(got, ["a", "b", "c", "d", "e", "", "f"]);
         assert_eq!(python_lines("").count(), 0);
         assert_eq!(python_lines("x").collect::<Vec<_>>(), ["x"]);
+        // separators inside and after runs of eight plain bytes
+        let got: Vec<_> =
+            python_lines("abcdefghij\x0bklmnopqrs\x1dtuvwxyz0123\u{2029}end").collect();
+        assert_eq!(got, ["abcdefghij", "klmnopqrs", "tuvwxyz0123", "end"]);
+        let got: Vec<_> = python_lines("abcdefgh\tijklmnop\u{e9}qrstuvwx\n").collect();
+        assert_eq!(got, ["abcdefgh\tijklmnop\u{e9}qrstuvwx"]);
     }
 
     #[test]
@@ -129,6 +145,8 @@ mod tests {
         assert_eq!(py_rstrip(" x... \t"), " x...");
         assert_eq!(char_len("héllo"), 5);
         assert_eq!(count_occurrences(".....", "..."), 1);
+        assert_eq!(count_occurrences("......", "..."), 2);
+        assert_eq!(count_occurrences("a…b…", "…"), 2);
     }
 
     #[test]

@@ -77,7 +77,8 @@ thread_local! {
 }
 
 fn spans_of(text: &str, rules: WordRules, spans: &mut Vec<Range<usize>>) {
-    let mut ws = Vec::new();
+    // One allocation: a text of n bytes has fewer than n / 2 + 1 words but for punctuation runs.
+    let mut ws = Vec::with_capacity(text.len() / 2 + 1);
     split_words(text, rules, &mut ws);
     let base = text.as_ptr() as usize;
     spans.clear();

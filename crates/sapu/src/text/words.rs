@@ -458,6 +458,37 @@ const ID_HTML_SUFFIXES: &[&str] = &[
     "</a>",
 ];
 
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+/// Any other ASCII character but whitespace.
+const OTHER: u8 = 4;
+/// ASCII whitespace (Python's `str.isspace`).
+const SPACE: u8 = 8;
+/// A byte of a multi-byte character.
+const MULTI: u8 = 16;
+
+/// The class of each byte, for the chunk scan of [`split_words`].
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            MULTI
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+            SPACE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Split `text` into words as datatrove's `split_into_words` does, appending slices of `text`
 /// to `out` (which is not cleared).
 pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) {
@@ -468,46 +499,41 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
     let n = bytes.len();
     while i < n {
         // skip whitespace
-        let b = bytes[i];
-        if b < 0x80 {
-            if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
-                i += 1;
-                continue;
-            }
-        } else {
+        let class = BYTE_CLASS[usize::from(bytes[i])];
+        if class & SPACE != 0 {
+            i += 1;
+            continue;
+        }
+        if class & MULTI != 0 {
             let c = text[i..].chars().next().unwrap_or(' ');
             if is_space(c) {
                 i += c.len_utf8();
                 continue;
             }
         }
-        // find the end of the chunk
+        // find the end of the chunk, collecting the classes of its bytes
         let start = i;
-        let mut plain = true; // ASCII alphanumeric only
-        let mut digits = false;
-        let mut letters = false;
+        let mut seen = 0u8;
         while i < n {
-            let b = bytes[i];
-            if b < 0x80 {
-                if b.is_ascii_alphabetic() {
-                    letters = true;
-                } else if b.is_ascii_digit() {
-                    digits = true;
-                } else if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
-                    break;
-                } else {
-                    plain = false;
-                }
+            let class = BYTE_CLASS[usize::from(bytes[i])];
+            if class & (SPACE | MULTI) == 0 {
+                seen |= class;
                 i += 1;
+            } else if class & SPACE != 0 {
+                break;
             } else {
                 let c = text[i..].chars().next().unwrap_or(' ');
                 if is_space(c) {
                     break;
                 }
-                plain = false;
+                seen |= MULTI;
                 i += c.len_utf8();
             }
         }
+        // ASCII alphanumeric only
+        let plain = seen & (OTHER | MULTI) == 0;
+        let digits = seen & DIGIT != 0;
+        let letters = seen & LETTER != 0;
         let chunk = &text[start..i];
         if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
@@ -530,8 +556,65 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
                 continue;
             }
         }
-        tokenize_chunk(chunk, rules, specials, out, &mut suffixes);
+        tokenize_chunk_cached(chunk, rules, specials, out, &mut suffixes);
     }
+}
+
+/// Chunks remembered per thread and rule set, with their tokens as `(offset, length)` pairs in
+/// `pieces`: spaCy's tokenizer keeps the same cache, since a chunk's tokens depend on the
+/// chunk alone and chunks repeat (Zipf).
+#[derive(Default)]
+struct ChunkCache {
+    map: FxMap<Box<[u8]>, (u32, u32)>,
+    pieces: Vec<(u16, u16)>,
+}
+
+/// Entries after which a thread's chunk cache starts again empty.
+const CHUNK_CACHE_MAX: usize = 1 << 16;
+
+thread_local! {
+    static CHUNKS: std::cell::RefCell<[ChunkCache; 3]> = std::cell::RefCell::default();
+}
+
+/// [`tokenize_chunk`] through this thread's [`ChunkCache`].
+fn tokenize_chunk_cached<'a>(
+    chunk: &'a str,
+    rules: WordRules,
+    specials: &Specials,
+    out: &mut Vec<&'a str>,
+    suffixes: &mut Vec<&'a str>,
+) {
+    if chunk.len() > usize::from(u16::MAX) {
+        return tokenize_chunk(chunk, rules, specials, out, suffixes);
+    }
+    CHUNKS.with(|cell| {
+        let Ok(mut caches) = cell.try_borrow_mut() else {
+            return tokenize_chunk(chunk, rules, specials, out, suffixes);
+        };
+        let cache = &mut caches[rules as usize];
+        if let Some(&(start, end)) = cache.map.get(chunk.as_bytes()) {
+            for &(o, l) in &cache.pieces[start as usize..end as usize] {
+                out.push(&chunk[usize::from(o)..usize::from(o) + usize::from(l)]);
+            }
+            return;
+        }
+        let first = out.len();
+        tokenize_chunk(chunk, rules, specials, out, suffixes);
+        if cache.map.len() >= CHUNK_CACHE_MAX {
+            cache.map.clear();
+            cache.pieces.clear();
+        }
+        let base = chunk.as_ptr() as usize;
+        let start = cache.pieces.len() as u32;
+        cache.pieces.extend(
+            out[first..]
+                .iter()
+                .map(|p| ((p.as_ptr() as usize - base) as u16, p.len() as u16)),
+        );
+        cache
+            .map
+            .insert(chunk.as_bytes().into(), (start, cache.pieces.len() as u32));
+    })
 }
 
 /// `(word, mark)` when `chunk` is ASCII letters only or digits only followed by one mark that

@@ -1,0 +1,133 @@
+//! One table the filters use to find repeated items (lines, paragraphs, words, n-grams) in a
+//! document: open addressing over 64-bit hashes, confirmed by the caller's exact comparison,
+//! so a hash collision never merges two different items. Its slots are reused from one
+//! document (and one n-gram size) to the next: emptying it is one increment (a slot of another
+//! generation is empty) instead of clearing or allocating memory.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::text;
+
+/// One slot of an [`ItemTable`].
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Slot {
+    key: u64,
+    /// Generation in which the slot was filled (another one: the slot is empty).
+    gen: u32,
+    /// Occurrences counted by the caller.
+    pub(crate) count: u32,
+    /// Position of the first item with this key.
+    pub(crate) first: u32,
+}
+
+/// See the module documentation.
+#[derive(Default)]
+pub(crate) struct ItemTable {
+    slots: Vec<Slot>,
+    gen: u32,
+    mask: usize,
+    shift: u32,
+}
+
+impl ItemTable {
+    /// Empty the table, sized for `items` keys (load factor at most 1/2).
+    pub(crate) fn reset(&mut self, items: usize) {
+        let cap = (items * 2).next_power_of_two().max(16);
+        if cap > self.slots.len() || self.gen == u32::MAX {
+            self.slots = vec![Slot::default(); cap.max(self.slots.len())];
+            self.gen = 0;
+        }
+        self.gen += 1;
+        // Probe over the first `cap` slots only: a small document's table stays in cache.
+        self.mask = cap - 1;
+        self.shift = 64 - cap.trailing_zeros();
+    }
+
+    /// The slot of the item at `pos` with hash `key`, and whether an equal item was there
+    /// already (`same(p)`: the item at `pos` equals the one first seen at `p`); a new item is
+    /// inserted with count 0.
+    #[inline]
+    pub(crate) fn slot(
+        &mut self,
+        key: u64,
+        pos: usize,
+        same: impl Fn(usize) -> bool,
+    ) -> (&mut Slot, bool) {
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        loop {
+            let s = self.slots[i];
+            if s.gen != self.gen {
+                self.slots[i] = Slot {
+                    key,
+                    gen: self.gen,
+                    count: 0,
+                    first: pos as u32,
+                };
+                return (&mut self.slots[i], false);
+            }
+            if s.key == key && same(s.first as usize) {
+                return (&mut self.slots[i], true);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Repeated items (2nd and later occurrences) among the byte ranges `items` of `text`, and
+    /// their characters.
+    pub(crate) fn count_duplicates(
+        &mut self,
+        text: &str,
+        items: &[(usize, usize)],
+    ) -> (usize, usize) {
+        self.reset(items.len());
+        let bytes = text.as_bytes();
+        let (mut dups, mut chars) = (0, 0);
+        for (i, &(s, e)) in items.iter().enumerate() {
+            let it = &bytes[s..e];
+            let same = |p: usize| {
+                let (ps, pe) = items[p];
+                &bytes[ps..pe] == it
+            };
+            if self.slot(xxh3_64(it), i, same).1 {
+                dups += 1;
+                chars += text::char_len(&text[s..e]);
+            }
+        }
+        (dups, chars)
+    }
+}
+
+/// Byte ranges in `text` of `pieces` (slices of `text`), into `out`.
+pub(crate) fn ranges_of<'a>(
+    text: &str,
+    pieces: impl Iterator<Item = &'a str>,
+    out: &mut Vec<(usize, usize)>,
+) {
+    let base = text.as_ptr() as usize;
+    out.clear();
+    out.extend(pieces.map(|p| {
+        let s = p.as_ptr() as usize - base;
+        (s, s + p.len())
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_exact_duplicates_even_when_keys_collide() {
+        let text = "a\nb\na\nccc\nccc\nccc";
+        let mut items = Vec::new();
+        ranges_of(text, text.split('\n'), &mut items);
+        let mut t = ItemTable::default();
+        assert_eq!(t.count_duplicates(text, &items), (3, 7));
+        // every key equal: only the exact comparison tells items apart
+        t.reset(4);
+        let words = ["x", "y", "x", "z"];
+        let seen: Vec<bool> = (0..4)
+            .map(|i| t.slot(7, i, |p| words[p] == words[i]).1)
+            .collect();
+        assert_eq!(seen, [false, false, true, false]);
+    }
+}
