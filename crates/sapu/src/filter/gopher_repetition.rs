@@ -263,9 +263,11 @@ struct Scratch {
     keys_n: usize,
     /// `BASE^e` at `pow[e]`.
     pow: Vec<u64>,
-    /// Keys of the concatenated n-grams at each position, and the bit filter over them.
+    /// Keys of the concatenated n-grams at each position, and the bit filters over them
+    /// (bits of all keys, bits shared by two or more).
     concat_keys: Vec<u64>,
     filter: Vec<u64>,
+    filter_twice: Vec<u64>,
 }
 
 thread_local! {
@@ -484,23 +486,43 @@ fn same_concat(ws: Words<'_>, ids: &[u32], a: usize, b: usize, n: usize) -> bool
 /// Bits of the filter that shows, for most documents, that no n-gram repeats (8 KiB).
 const FILTER_BITS: u32 = 16;
 
-/// Whether all of `keys` differ, as far as a bit filter can tell: `true` proves it (equal
-/// keys always share a bit); `false` may be a clash of different keys. The filter is left
-/// empty.
-fn all_distinct(keys: &[u64], filter: &mut Vec<u64>) -> bool {
-    filter.resize(1 << (FILTER_BITS - 6), 0);
-    let bit = |k: u64| (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> (64 - FILTER_BITS)) as usize;
-    let mut clash = 0u64;
+/// The filter bit of a key.
+#[inline]
+fn filter_bit(k: u64) -> usize {
+    (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> (64 - FILTER_BITS)) as usize
+}
+
+#[inline]
+fn bit_is_set(filter: &[u64], b: usize) -> bool {
+    (filter[b >> 6] >> (b & 63)) & 1 == 1
+}
+
+/// Sets in `twice` the filter bit of every key whose bit is shared with another key (`once`
+/// gets the bits of all keys), and says whether there was any. A key whose bit is not in
+/// `twice` is certainly unique (equal keys share their bit); one whose bit is may be repeated
+/// or may clash with a different key. Clear both with [`clear_bits`].
+fn mark_shared_bits(keys: &[u64], once: &mut Vec<u64>, twice: &mut Vec<u64>) -> bool {
+    once.resize(1 << (FILTER_BITS - 6), 0);
+    twice.resize(1 << (FILTER_BITS - 6), 0);
+    let mut shared = 0u64;
     for &k in keys {
-        let b = bit(k);
-        let w = &mut filter[b >> 6];
-        clash |= (*w >> (b & 63)) & 1;
-        *w |= 1 << (b & 63);
+        let b = filter_bit(k);
+        let (w, m) = (b >> 6, 1u64 << (b & 63));
+        let seen = once[w] & m;
+        shared |= seen;
+        twice[w] |= seen;
+        once[w] |= m;
     }
+    shared != 0
+}
+
+/// Empties the filters [`mark_shared_bits`] filled for `keys`.
+fn clear_bits(keys: &[u64], once: &mut [u64], twice: &mut [u64]) {
     for &k in keys {
-        filter[bit(k) >> 6] = 0;
+        let w = filter_bit(k) >> 6;
+        once[w] = 0;
+        twice[w] = 0;
     }
-    clash == 0
 }
 
 /// Characters in repeated separator-less n-grams, as datatrove's `find_all_duplicate`.
@@ -514,6 +536,7 @@ fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
         pow,
         concat_keys,
         filter,
+        filter_twice,
         ..
     } = s;
     let total = ids.len();
@@ -524,14 +547,23 @@ fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
         let h = prefix[i + n].wrapping_sub(prefix[i].wrapping_mul(power(pow, len)));
         concat_keys.push(h ^ len.rotate_right(20));
     }
-    // Most documents repeat no n-gram of 5 or more words: a bit per key shows it.
-    if count <= 1 << (FILTER_BITS - 5) && all_distinct(concat_keys, filter) {
+    // Most documents repeat no n-gram of 5 or more words, and in the others most n-grams
+    // occur once: a bit per key shows both. An n-gram that occurs once is never found in the
+    // table, and no later n-gram equals it, so it needs no table work: only n-grams whose bit
+    // is shared are looked up.
+    let filtered = count <= 1 << (FILTER_BITS - 5);
+    if filtered && !mark_shared_bits(concat_keys, filter, filter_twice) {
+        clear_bits(concat_keys, filter, filter_twice);
         return 0;
     }
     table.reset(count);
     let mut repeated = 0usize;
     let mut i = 0;
     while i < count {
+        if filtered && !bit_is_set(filter_twice, filter_bit(concat_keys[i])) {
+            i += 1;
+            continue;
+        }
         if table
             .slot(concat_keys[i], i, |p| same_concat(ws, ids, p, i, n))
             .1
@@ -541,6 +573,9 @@ fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
         } else {
             i += 1;
         }
+    }
+    if filtered {
+        clear_bits(concat_keys, filter, filter_twice);
     }
     repeated
 }
