@@ -909,4 +909,57 @@ mod tests {
         };
         assert_eq!(p[0].key.as_deref(), Some("top_n_grams"));
     }
+
+    /// datatrove's `find_all_duplicate`, written plainly: the reference for the filtered loop.
+    fn find_all_duplicate(words: &[&str], n: usize) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        let (mut repeated, mut i) = (0, 0);
+        while i + n <= words.len() {
+            let gram = words[i..i + n].concat();
+            if seen.contains(&gram) {
+                repeated += gram.chars().count();
+                i += n;
+            } else {
+                seen.insert(gram);
+                i += 1;
+            }
+        }
+        repeated
+    }
+
+    /// Texts with a few repeated passages among many unique words (so the bit filter lets most
+    /// n-grams skip the table) give datatrove's duplicated-n-gram values exactly.
+    #[test]
+    fn duplicated_n_grams_match_datatrove_when_few_n_grams_repeat() {
+        let mut state = 7u64;
+        for case in 0..40 {
+            let mut words: Vec<String> = Vec::new();
+            let passage: Vec<String> = (0..12).map(|k| format!("p{case}x{k}")).collect();
+            for i in 0..(200 + 37 * case) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match state >> 60 {
+                    0 => words.extend(passage.iter().take(5 + i % 7).cloned()),
+                    1 => words.push(["ab", "c", "a", "bc"][i % 4].to_string()),
+                    _ => words.push(format!("w{}", state >> 40)),
+                }
+            }
+            let text = words.join(" ");
+            let c = GopherRepetitionConfig {
+                annotate_only: true,
+                ..Default::default()
+            };
+            let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
+                panic!("removed")
+            };
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let len = text.chars().count() as f64;
+            for n in 5..=10 {
+                let want = languages::round6(find_all_duplicate(&refs, n) as f64 / len);
+                let got = &doc.metadata["quality"][format!("duplicated_{n}_n_grams")];
+                assert_eq!(got.as_f64(), Some(want), "case {case}, n {n}");
+            }
+        }
+    }
 }
