@@ -390,7 +390,7 @@ fn corrupt_gzip_and_zstd_inputs_are_named_and_the_run_goes_on() {
 fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let case = Case::fresh();
     case.write(
@@ -435,12 +435,7 @@ fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
         .write_all(&all.as_bytes()[..(0..100).map(|i| doc(i).len()).sum()])
         .unwrap();
     stdin.flush().unwrap();
-    let checkpoint = case.path("out/.sapu-tmp/checkpoint.json");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !checkpoint.exists() {
-        assert!(Instant::now() < deadline, "no checkpoint after 8 batches");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_checkpoint(&case, "out");
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -471,23 +466,7 @@ fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
     );
     assert!(!case.path("out/summary.json").exists());
 
-    let run_with_stdin = |extra: &[&str], out: &str| {
-        let mut a: Vec<&str> = args.to_vec();
-        a[3] = out;
-        a.extend_from_slice(extra);
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sapu"))
-            .args(&a)
-            .current_dir(case.dir.path())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(all.as_bytes()).unwrap();
-        let o = c.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    };
-    run_with_stdin(&["--resume"], "out");
-    run_with_stdin(&[], "whole");
+    resume_and_run_whole_from_stdin(&case, &args, &all);
     let s = case.summary("out");
     assert_eq!(s["resumed"], true);
     assert_eq!(s["input_docs"], 3000);
@@ -512,7 +491,7 @@ fn ctrl_c_stops_at_a_batch_boundary_and_resume_completes_the_run() {
 fn a_sigkill_mid_run_then_resume_gives_the_uninterrupted_output() {
     use std::io::Write;
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let case = Case::fresh();
     case.write(
@@ -543,12 +522,7 @@ fn a_sigkill_mid_run_then_resume_gives_the_uninterrupted_output() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&all.as_bytes()[..upto(100)]).unwrap();
     stdin.flush().unwrap();
-    let checkpoint = case.path("out/.sapu-tmp/checkpoint.json");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !checkpoint.exists() {
-        assert!(Instant::now() < deadline, "no checkpoint after 8 batches");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_checkpoint(&case, "out");
     stdin
         .write_all(&all.as_bytes()[upto(100)..upto(155)])
         .unwrap();
@@ -561,23 +535,7 @@ fn a_sigkill_mid_run_then_resume_gives_the_uninterrupted_output() {
     assert_eq!(status.signal(), Some(9), "{status:?}");
     assert!(!case.path("out/summary.json").exists());
 
-    let run_with_stdin = |extra: &[&str], out: &str| {
-        let mut a: Vec<&str> = args.to_vec();
-        a[3] = out;
-        a.extend_from_slice(extra);
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sapu"))
-            .args(&a)
-            .current_dir(case.dir.path())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(all.as_bytes()).unwrap();
-        let o = c.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    };
-    run_with_stdin(&["--resume"], "out");
-    run_with_stdin(&[], "whole");
+    resume_and_run_whole_from_stdin(&case, &args, &all);
     let s = case.summary("out");
     assert_eq!(s["resumed"], true);
     assert_eq!(s["input_docs"], 2000);
@@ -589,5 +547,41 @@ fn a_sigkill_mid_run_then_resume_gives_the_uninterrupted_output() {
             read_parts(&case.path(&format!("whole/{sub}"))),
             "{sub}"
         );
+    }
+}
+
+/// Waits (up to two minutes) until the run writing into `out` has written its first checkpoint.
+#[cfg(unix)]
+fn wait_for_checkpoint(case: &Case, out: &str) {
+    use std::time::{Duration, Instant};
+    let checkpoint = case.path(&format!("{out}/.sapu-tmp/checkpoint.json"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !checkpoint.exists() {
+        assert!(Instant::now() < deadline, "no checkpoint after 8 batches");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `args` (a `run -` command whose output folder is `args[3]`) twice with the whole
+/// `input` on stdin: with `--resume` into the interrupted `out`, and afresh into `whole`, the
+/// uninterrupted run the resumed one is compared with. Both must succeed.
+#[cfg(unix)]
+fn resume_and_run_whole_from_stdin(case: &Case, args: &[&str], input: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    for (out, extra) in [("out", Some("--resume")), ("whole", None)] {
+        let mut a: Vec<&str> = args.to_vec();
+        a[3] = out;
+        a.extend(extra);
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sapu"))
+            .args(&a)
+            .current_dir(case.dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
 }
