@@ -67,6 +67,18 @@ fn recipe(stages: Vec<Stage>) -> Recipe {
     }
 }
 
+/// The recipe of the crash-and-resume tests: compressed parts (a checkpoint must end their
+/// stream) small enough that a run writes several.
+fn zst_recipe(stages: Vec<Stage>) -> Recipe {
+    Recipe {
+        output: OutputConfig {
+            shard_bytes: 3000,
+            ..OutputConfig::default()
+        },
+        ..recipe(stages)
+    }
+}
+
 fn fixture(dir: &Path) -> Vec<PathBuf> {
     let mut a = String::new();
     for i in 0..300 {
@@ -288,13 +300,6 @@ fn crash_and_resume(tripwire_after_corpus: bool, copy_at: &'static str, stop_at:
         v.insert(if tripwire_after_corpus { 3 } else { 1 }, trip);
         v
     };
-    let zst = |stages| Recipe {
-        output: OutputConfig {
-            shard_bytes: 3000,
-            ..OutputConfig::default()
-        },
-        ..recipe(stages)
-    };
     let opts = RunOptions {
         threads: 2,
         batch_docs: 10,
@@ -303,7 +308,14 @@ fn crash_and_resume(tripwire_after_corpus: bool, copy_at: &'static str, stop_at:
     };
     let progress = Arc::new(Progress::default());
     let whole = dir.path().join("whole");
-    let expected = run(&mut zst(stages(None)), &inputs, &whole, &opts, &progress).unwrap();
+    let expected = run(
+        &mut zst_recipe(stages(None)),
+        &inputs,
+        &whole,
+        &opts,
+        &progress,
+    )
+    .unwrap();
 
     let out = dir.path().join("cut");
     let trip = Tripwire {
@@ -313,7 +325,7 @@ fn crash_and_resume(tripwire_after_corpus: bool, copy_at: &'static str, stop_at:
         stop: Arc::clone(&opts.stop),
     };
     let first = run(
-        &mut zst(stages(Some(trip))),
+        &mut zst_recipe(stages(Some(trip))),
         &inputs,
         &out,
         &opts,
@@ -335,7 +347,14 @@ fn crash_and_resume(tripwire_after_corpus: bool, copy_at: &'static str, stop_at:
         stop: Arc::default(),
         ..opts
     };
-    let resumed = run(&mut zst(stages(None)), &inputs, &out, &opts, &progress).unwrap();
+    let resumed = run(
+        &mut zst_recipe(stages(None)),
+        &inputs,
+        &out,
+        &opts,
+        &progress,
+    )
+    .unwrap();
     assert!(resumed.resumed && resumed.accounting_ok);
     assert_eq!(resumed.input_docs, expected.input_docs);
     assert_eq!(resumed.removed, expected.removed);
@@ -556,13 +575,6 @@ fn failing_corpus_stage_then_resume(corpus: impl Fn(bool) -> Stage, expected_mes
             Stage::Doc(Box::new(DropContaining("document 2"))),
         ]
     };
-    let zst = |stages| Recipe {
-        output: OutputConfig {
-            shard_bytes: 3000,
-            ..OutputConfig::default()
-        },
-        ..recipe(stages)
-    };
     let opts = RunOptions {
         threads: 2,
         batch_docs: 10,
@@ -571,10 +583,24 @@ fn failing_corpus_stage_then_resume(corpus: impl Fn(bool) -> Stage, expected_mes
     };
     let progress = Arc::new(Progress::default());
     let whole = dir.path().join("whole");
-    let expected = run(&mut zst(stages(false)), &inputs, &whole, &opts, &progress).unwrap();
+    let expected = run(
+        &mut zst_recipe(stages(false)),
+        &inputs,
+        &whole,
+        &opts,
+        &progress,
+    )
+    .unwrap();
 
     let out = dir.path().join("cut");
-    let err = run(&mut zst(stages(true)), &inputs, &out, &opts, &progress).unwrap_err();
+    let err = run(
+        &mut zst_recipe(stages(true)),
+        &inputs,
+        &out,
+        &opts,
+        &progress,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::StageStopped { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -594,7 +620,14 @@ fn failing_corpus_stage_then_resume(corpus: impl Fn(bool) -> Stage, expected_mes
         resume: true,
         ..opts
     };
-    let resumed = run(&mut zst(stages(false)), &inputs, &out, &opts, &progress).unwrap();
+    let resumed = run(
+        &mut zst_recipe(stages(false)),
+        &inputs,
+        &out,
+        &opts,
+        &progress,
+    )
+    .unwrap();
     assert!(resumed.resumed && resumed.accounting_ok);
     assert_eq!(resumed.input_docs, expected.input_docs);
     assert_eq!(resumed.kept_docs, expected.kept_docs);
