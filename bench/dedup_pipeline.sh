@@ -22,7 +22,7 @@ py=${DEDUP_PY:-/work/venvs/dedup/bin/python}
 work=${1:-${TMPDIR:-/tmp}/sapu-dedup-pipeline}
 runs=${2:-3}
 threads=${3:-1}
-sapu=$repo/target/release/sapu
+sapu=${CARGO_TARGET_DIR:-$repo/target}/release/sapu
 [[ -x "$sapu" ]] || { echo "dedup_pipeline.sh: build first: cargo build --release -p sapu-cli" >&2; exit 1; }
 
 mkdir -p "$work"

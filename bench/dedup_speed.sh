@@ -16,7 +16,7 @@ export SAPU_DATA=${SAPU_DATA:-$repo/../shared/data}
 py=${DEDUP_PY:-/work/venvs/dedup/bin/python}
 rounds=${1:-5}
 runs=${2:-3}
-bench=$repo/target/release/bench_dedup
+bench=${CARGO_TARGET_DIR:-$repo/target}/release/bench_dedup
 [[ -x "$bench" ]] || { echo "dedup_speed.sh: build first: cargo build --release -p sapu-eval" >&2; exit 1; }
 shingles=${TMPDIR:-/tmp}/sapu-dedup-shingles.jsonl
 [[ -s "$shingles" ]] || "$bench" speed --runs 1 --bits 32 --dump-shingles "$shingles" >/dev/null

@@ -172,7 +172,7 @@ impl CorpusStage for ExactDedup {
         self.seen = HashMap::new();
         for &f in &self.first_of {
             if f != FIRST && !self.ids.contains_key(&f) {
-                self.ids.insert(f, self.store.id(f as usize));
+                self.ids.insert(f, self.store.id(f as usize)?);
             }
         }
         stats.add("texts_with_duplicates", self.ids.len() as u64);
@@ -280,6 +280,27 @@ mod tests {
         assert_eq!(
             summary(&out),
             ["keep d0", "keep d1", "exact_duplicate d2 of \"d0\""]
+        );
+    }
+
+    /// The spill file cannot be read back in `finish` (EIO on `$TMPDIR`, simulated with a
+    /// write-only file): an error naming the directory, not a panic.
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_spill_file_is_an_error_of_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RecordStore::unreadable_in(dir.path());
+        let mut s = ExactDedup::with_store(&ExactDedupConfig::default(), store);
+        let docs = [Document::new("a", "x"), Document::new("b", "x")];
+        let mut st = StageStats::default();
+        s.observe(0, &docs, &mut st).unwrap();
+        let err = s.finish(&mut st).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "cannot read the dedup spill file in `{}`: ",
+                dir.path().display()
+            )),
+            "{err}"
         );
     }
 }

@@ -335,21 +335,25 @@ impl MinHashDedup {
         out
     }
 
-    fn similar(&self, x: u32, y: u32) -> bool {
+    fn similar(&self, x: u32, y: u32) -> Result<bool, StageError> {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        self.store.values(x as usize, &mut a);
-        self.store.values(y as usize, &mut b);
-        !a.is_empty() && !b.is_empty() && jaccard_sorted(&a, &b) >= self.threshold
+        self.store.values(x as usize, &mut a)?;
+        self.store.values(y as usize, &mut b)?;
+        Ok(!a.is_empty() && !b.is_empty() && jaccard_sorted(&a, &b) >= self.threshold)
     }
 
-    /// Verify `pairs` in parallel, then join the passing ones in order; returns the failures.
+    /// Verify `pairs` in parallel, then join the passing ones in order; returns the failures
+    /// (an error if the shingle sets cannot be read back from the spill file).
     fn verify_and_join(
         &self,
         pairs: Vec<(u32, u32)>,
         uf: &mut UnionFind,
         stats: &mut StageStats,
-    ) -> Vec<(u32, u32)> {
-        let ok: Vec<bool> = pairs.par_iter().map(|&(x, y)| self.similar(x, y)).collect();
+    ) -> Result<Vec<(u32, u32)>, StageError> {
+        let ok: Vec<bool> = pairs
+            .par_iter()
+            .map(|&(x, y)| self.similar(x, y))
+            .collect::<Result<_, _>>()?;
         stats.add("candidates_verified", pairs.len() as u64);
         let mut failed = Vec::new();
         for (&(x, y), ok) in pairs.iter().zip(ok) {
@@ -360,10 +364,10 @@ impl MinHashDedup {
             }
         }
         stats.add("candidates_rejected", failed.len() as u64);
-        failed
+        Ok(failed)
     }
 
-    fn cluster(&mut self, stats: &mut StageStats) -> UnionFind {
+    fn cluster(&mut self, stats: &mut StageStats) -> Result<UnionFind, StageError> {
         let mut uf = UnionFind::new(self.index.len());
         for band in 0..self.index.bands() {
             let groups = self.index.groups(band);
@@ -376,7 +380,7 @@ impl MinHashDedup {
                 continue;
             }
             let pairs = Self::candidates(&groups, &mut uf);
-            let failed = self.verify_and_join(pairs, &mut uf, stats);
+            let failed = self.verify_and_join(pairs, &mut uf, stats)?;
             // Members that failed against their group's first may still match each other:
             // check them against the first of them (one more round, bounded by the group).
             let mut second = Vec::new();
@@ -394,9 +398,9 @@ impl MinHashDedup {
                 }
                 i = j;
             }
-            self.verify_and_join(second, &mut uf, stats);
+            self.verify_and_join(second, &mut uf, stats)?;
         }
-        uf
+        Ok(uf)
     }
 }
 
@@ -432,8 +436,9 @@ impl MinHashDedup {
     /// names in `duplicate_of` (a chain A ~ B ~ C with A !~ C keeps C), and with complete
     /// linkage every pair inside a cluster is a near-duplicate. Components are independent, so
     /// they run in parallel with the same result. Returns the survivor of every document and
-    /// the number of member checks skipped by [`MEMBER_CHECKS`].
-    fn stars(&self, roots: &[u32]) -> (Vec<u32>, u64) {
+    /// the number of member checks skipped by [`MEMBER_CHECKS`] (an error if the shingle sets
+    /// cannot be read back from the spill file).
+    fn stars(&self, roots: &[u32]) -> Result<(Vec<u32>, u64), StageError> {
         let mut survivor: Vec<u32> = (0..roots.len() as u32).collect();
         let mut size = vec![0u32; roots.len()];
         for &r in roots {
@@ -466,13 +471,12 @@ impl MinHashDedup {
                     .iter()
                     .map(|&d| {
                         let mut v = Vec::new();
-                        self.store.values(d as usize, &mut v);
-                        v
+                        self.store.values(d as usize, &mut v).map(|()| v)
                     })
-                    .collect();
-                self.greedy_clusters(&docs, &sets)
+                    .collect::<Result<_, _>>()?;
+                Ok(self.greedy_clusters(&docs, &sets))
             })
-            .collect();
+            .collect::<Result<_, StageError>>()?;
         let mut unchecked = 0;
         for (pairs, skipped) in assigned {
             unchecked += skipped;
@@ -480,7 +484,7 @@ impl MinHashDedup {
                 survivor[doc as usize] = centre;
             }
         }
-        (survivor, unchecked)
+        Ok((survivor, unchecked))
     }
 
     /// The clusters of one component, `docs` in rank order with their shingle `sets`: pairs
@@ -619,10 +623,10 @@ impl CorpusStage for MinHashDedup {
     }
 
     fn finish(&mut self, stats: &mut StageStats) -> Result<(), StageError> {
-        let roots = self.cluster(stats).roots();
+        let roots = self.cluster(stats)?.roots();
         let n = roots.len();
         let survivor = if self.verify {
-            let (survivor, unchecked) = self.stars(&roots);
+            let (survivor, unchecked) = self.stars(&roots)?;
             stats.add("linkage_unchecked", unchecked);
             survivor
         } else {
@@ -635,7 +639,7 @@ impl CorpusStage for MinHashDedup {
         let mut ids = HashMap::new();
         for (i, &k) in size.iter().enumerate() {
             if k > 1 {
-                ids.insert(i as u32, self.store.id(i));
+                ids.insert(i as u32, self.store.id(i)?);
             }
         }
         stats.add("clusters", ids.len() as u64);

@@ -282,6 +282,26 @@ fn a_spilling_store_gives_the_same_decisions() {
     assert!(spilled.1.get("spilled_bytes") > 0, "memory_mb = 0 spills");
 }
 
+/// Shingle sets that cannot be read back in `finish` (EIO on `$TMPDIR`, simulated with a
+/// write-only spill file): an error naming the directory, not a panic.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_spill_file_is_an_error_of_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RecordStore::unreadable_in(dir.path());
+    let mut s = MinHashDedup::with_store(&MinHashDedupConfig::default(), store);
+    let mut st = StageStats::default();
+    s.observe(0, &corpus(), &mut st).unwrap();
+    let err = s.finish(&mut st).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "cannot read the dedup spill file in `{}`: ",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn complete_linkage_keeps_a_member_not_near_another_member() {
     let a = words(13, 100);

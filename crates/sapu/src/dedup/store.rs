@@ -145,12 +145,25 @@ impl RecordStore {
         self
     }
 
+    /// A store in `dir` that spills every record to a file it cannot read back (opened
+    /// write-only: reads fail with EBADF), for tests of read errors.
+    #[cfg(test)]
+    pub(crate) fn unreadable_in(dir: &Path) -> Self {
+        let write_only = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dir.join("spill"))
+            .unwrap();
+        Self::create_in(1, dir).unwrap().with_file(write_only)
+    }
+
     /// The raw bytes of record `i`.
-    fn bytes(&self, i: usize) -> Vec<u8> {
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StageError> {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
         if start >= self.spilled {
             let s = (start - self.spilled) as usize;
-            return self.tail[s..(end - self.spilled) as usize].to_vec();
+            return Ok(self.tail[s..(end - self.spilled) as usize].to_vec());
         }
         let mut buf = vec![0; (end - start) as usize];
         let mut f = self
@@ -161,32 +174,43 @@ impl RecordStore {
             .expect("store lock poisoned");
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.read_exact(&mut buf))
-            .unwrap_or_else(|e| {
-                panic!(
-                    "dedup: cannot read the spill file in `{}`: {e}",
-                    self.dir.display()
+            .map_err(|e| {
+                StageError::io(
+                    format!(
+                        "cannot read the dedup spill file in `{}`",
+                        self.dir.display()
+                    ),
+                    &e,
                 )
-            });
-        buf
+            })?;
+        Ok(buf)
     }
 
     /// The id of record `i`.
-    pub fn id(&self, i: usize) -> String {
-        let b = self.bytes(i);
+    ///
+    /// # Errors
+    /// If the record was spilled and the file cannot be read back (EIO): the message names the
+    /// directory and the OS error.
+    pub fn id(&self, i: usize) -> Result<String, StageError> {
+        let b = self.bytes(i)?;
         let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
-        String::from_utf8_lossy(&b[4..4 + n]).into_owned()
+        Ok(String::from_utf8_lossy(&b[4..4 + n]).into_owned())
     }
 
     /// The values of record `i`, written into `out` (cleared first).
-    pub fn values(&self, i: usize, out: &mut Vec<u32>) {
+    ///
+    /// # Errors
+    /// As [`RecordStore::id`].
+    pub fn values(&self, i: usize, out: &mut Vec<u32>) -> Result<(), StageError> {
         out.clear();
-        let b = self.bytes(i);
+        let b = self.bytes(i)?;
         let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
         let rest = &b[4 + n + 4..];
         out.extend(
             rest.chunks_exact(4)
                 .map(|c| u32::from_le_bytes(c.try_into().unwrap())),
         );
+        Ok(())
     }
 }
 
@@ -203,14 +227,14 @@ mod tests {
             s.push("ccc", &[7]).unwrap();
             let mut v = Vec::new();
             assert_eq!(s.len(), 3);
-            assert_eq!(s.id(0), "a");
-            s.values(0, &mut v);
+            assert_eq!(s.id(0).unwrap(), "a");
+            s.values(0, &mut v).unwrap();
             assert_eq!(v, [1, 2, 3]);
-            assert_eq!(s.id(1), "");
-            s.values(1, &mut v);
+            assert_eq!(s.id(1).unwrap(), "");
+            s.values(1, &mut v).unwrap();
             assert_eq!(v, Vec::<u32>::new());
-            assert_eq!(s.id(2), "ccc");
-            s.values(2, &mut v);
+            assert_eq!(s.id(2).unwrap(), "ccc");
+            s.values(2, &mut v).unwrap();
             assert_eq!(v, [7], "budget {budget}");
             assert_eq!(s.spilled_bytes() > 0, budget < 30, "budget {budget}");
         }
@@ -223,10 +247,10 @@ mod tests {
         s.push("a", &[1, 2]).unwrap();
         s.push("b", &[3]).unwrap();
         let mut v = Vec::new();
-        s.values(0, &mut v);
-        assert_eq!((s.id(0), v.clone()), ("a".to_string(), vec![1, 2]));
-        s.values(1, &mut v);
-        assert_eq!((s.id(1), v), ("b".to_string(), vec![3]));
+        s.values(0, &mut v).unwrap();
+        assert_eq!((s.id(0).unwrap(), v.clone()), ("a".to_string(), vec![1, 2]));
+        s.values(1, &mut v).unwrap();
+        assert_eq!((s.id(1).unwrap(), v), ("b".to_string(), vec![3]));
         assert_eq!(s.spilled_bytes(), 17, "the first record went to the file");
     }
 
@@ -252,6 +276,27 @@ mod tests {
                 dir.path().display()
             )
         );
+    }
+
+    /// A spill file that cannot be read back (simulated with a write-only file: reads fail
+    /// with EBADF, as they would with EIO on a failing disk): an error naming the directory and
+    /// the OS error, not a panic; records still in memory stay readable.
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_spill_file_is_an_error_naming_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = RecordStore::unreadable_in(dir.path());
+        s.push("a", &[1, 2]).unwrap();
+        s.push("b", &[3]).unwrap();
+        assert!(s.spilled_bytes() > 0, "the first record went to the file");
+        let expected = format!(
+            "cannot read the dedup spill file in `{}`: Bad file descriptor (os error 9)",
+            dir.path().display()
+        );
+        assert_eq!(s.id(0).unwrap_err().to_string(), expected);
+        let mut v = Vec::new();
+        assert_eq!(s.values(0, &mut v).unwrap_err().to_string(), expected);
+        assert_eq!(s.id(1).unwrap(), "b", "the in-memory tail is still read");
     }
 
     #[test]
