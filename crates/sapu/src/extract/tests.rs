@@ -459,3 +459,42 @@ fn sections_that_only_have_ads_are_not_ads() {
     );
     assert!(!text.contains("Buy this"), "{text}");
 }
+
+#[test]
+fn title_is_the_only_h1_without_a_declared_one_and_entities_are_decoded() {
+    let body = "<p>Body text that is long enough to be the main content of this page.</p>";
+    let page = format!(
+        "<html><head><title>Welcome to the Club Site</title></head>\
+         <body><h1>Summer party 2020</h1>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Summer party 2020")
+    );
+    // Two h1: the <title> is used.
+    let page = format!(
+        "<html><head><title>Welcome to the Club Site</title></head>\
+         <body><h1>Menu</h1><h1>Summer party 2020</h1>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Welcome to the Club Site")
+    );
+    // A declared title escaped twice.
+    let page = format!(
+        "<html><head><meta property=\"og:title\" content=\"Luboku, &amp;#8216;Lift Off&amp;#x2019; &amp;amp; more\">\
+         </head><body>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Luboku, \u{2018}Lift Off\u{2019} & more")
+    );
+    // Broken references stay as they are.
+    let page = format!(
+        "<html><head><meta property=\"og:title\" content=\"A &amp;#xZZ; b &amp;é; c &amp;\"></head><body>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("A &#xZZ; b &é; c &")
+    );
+}
