@@ -598,9 +598,31 @@ impl Writer {
     }
 }
 
-/// Non-space characters.
+/// Non-space characters. Bytes are walked directly: ASCII is classified by a byte test and
+/// only the first byte of a multi-byte character leads to decoding it (about 7% of the
+/// extraction's instructions went to `chars().filter(..)`).
 fn letters(t: &str) -> u32 {
-    t.chars().filter(|c| !c.is_whitespace()).count() as u32
+    let b = t.as_bytes();
+    let mut n = 0u32;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            n += u32::from(!matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
+            i += 1;
+        } else {
+            // A UTF-8 lead byte (the slice is valid UTF-8): decode this one character.
+            let len = match c {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let ch = t[i..i + len].chars().next().unwrap_or(' ');
+            n += u32::from(!ch.is_whitespace());
+            i += len;
+        }
+    }
+    n
 }
 
 /// Elements that are never main content, whatever their text.
@@ -664,4 +686,22 @@ fn is_wrapper(tag: Option<Tag>) -> bool {
 /// Structural elements never dropped for their class name.
 fn is_landmark(tag: Tag) -> bool {
     matches!(tag, Tag::Html | Tag::Body | Tag::Main | Tag::Article)
+}
+
+#[cfg(test)]
+mod letter_tests {
+    use super::letters;
+
+    #[test]
+    fn letters_counts_non_space_characters_as_chars_does() {
+        for t in [
+            "",
+            " a b\tc\n",
+            "Grüße\u{a0}aus\u{2009}Köln\u{3000}東京 \u{85}x\u{1F600}\u{0b}\u{0c}\r",
+            "\u{2028}\u{2029}\u{202f}\u{205f}\u{1680}é",
+        ] {
+            let want = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+            assert_eq!(letters(t), want, "{t:?}");
+        }
+    }
 }
