@@ -116,13 +116,22 @@ pub(crate) fn class_verdict(node: &Node) -> Verdict {
         // Huge attribute values are not class lists worth reading.
         let value = &value[..floor_boundary(value, 512)];
         let mut chrome = false;
-        each_word(value, |w| {
-            if CHROME.iter().any(|c| c.eq_ignore_ascii_case(w)) {
-                chrome = true;
-            } else if CONTENT.iter().any(|c| c.eq_ignore_ascii_case(w)) {
-                content = true;
-            }
-        });
+        for token in value.split_ascii_whitespace() {
+            let mut after_qualifier = false;
+            each_word(token, |w| {
+                // `has-ads`, `with-sidebar`: a state of the element, not what it is.
+                let qualified = after_qualifier;
+                after_qualifier = w.eq_ignore_ascii_case("has") || w.eq_ignore_ascii_case("with");
+                if qualified {
+                    return;
+                }
+                if CHROME.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                    chrome = true;
+                } else if CONTENT.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                    content = true;
+                }
+            });
+        }
         if chrome {
             return Verdict::Chrome;
         }

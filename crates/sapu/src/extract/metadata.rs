@@ -33,6 +33,9 @@ struct Found {
     meta: PageMeta,
     doc: PageMeta,
     html_title: Option<String>,
+    /// `<h1>` elements seen, and the first `<h2>`.
+    h1_count: u32,
+    h2: Option<String>,
 }
 
 /// Read the metadata of a parsed page.
@@ -47,7 +50,13 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             Tag::Html => set(&mut f.doc.lang_hint, node.attr("lang").map(str::to_string)),
             Tag::Meta => read_meta(node, &mut f.meta),
             Tag::Title if f.html_title.is_none() => f.html_title = Some(dom.text_of(i, 1000)),
-            Tag::H(1) if f.doc.title.is_none() => set(&mut f.doc.title, Some(dom.text_of(i, 1000))),
+            Tag::H(1) => {
+                f.h1_count += 1;
+                if f.doc.title.is_none() {
+                    set(&mut f.doc.title, Some(dom.text_of(i, 1000)));
+                }
+            }
+            Tag::H(2) if f.h2.is_none() => set(&mut f.h2, Some(dom.text_of(i, 1000))),
             Tag::Time if f.doc.date.is_none() => set(
                 &mut f.doc.date,
                 node.attr("datetime")
@@ -91,13 +100,27 @@ fn merge(f: Found, url: Option<&str>) -> PageMeta {
         meta,
         doc,
         html_title,
+        h1_count,
+        h2,
     } = f;
+    let site = meta.site_name.as_deref().or(ld.site_name.as_deref());
+    let title = match ld.title.or(meta.title) {
+        Some(declared) => choose_title(Some(declared), doc.title, site),
+        // Without a declared article title, the page's only `<h1>` names it (unless it is
+        // the site's name); then `<title>`, then the first heading.
+        None => match doc.title {
+            Some(h)
+                if h1_count == 1
+                    && h.chars().count() >= 4
+                    && !site.is_some_and(|s| s.eq_ignore_ascii_case(&h)) =>
+            {
+                Some(h)
+            }
+            h1 => choose_title(html_title, h1, site).or(h2),
+        },
+    };
     PageMeta {
-        title: choose_title(
-            ld.title.or(meta.title).or(html_title),
-            doc.title,
-            meta.site_name.as_deref().or(ld.site_name.as_deref()),
-        ),
+        title,
         author: ld
             .author
             .or(meta.author)
@@ -119,11 +142,61 @@ fn set(slot: &mut Option<String>, value: Option<String>) {
         return;
     }
     if let Some(v) = value {
+        let v = decode_entities(&v);
         let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
         if !v.is_empty() && v.len() <= 1000 {
             *slot = Some(v);
         }
     }
+}
+
+/// Character references left in a value escaped twice (`&amp;#8216;` in the markup):
+/// numeric ones and `&amp;`, `&quot;`, `&apos;`, `&lt;`, `&gt;`.
+fn decode_entities(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v.contains('&') {
+        return v.into();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = if let Some(num) = name.strip_prefix('#') {
+                let n = match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse().ok(),
+                };
+                n.and_then(char::from_u32)
+            } else {
+                match name {
+                    "amp" => Some('&'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    _ => None,
+                }
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 fn read_meta(node: &super::dom::Node, out: &mut PageMeta) {

@@ -395,3 +395,106 @@ fn reads_author_from_byline_class_and_json_ld_reference() {
         <p>Body text that is long enough to be the main content of this page.</p></body>";
     assert_eq!(extract(page).meta.author.as_deref(), Some("Heiko"));
 }
+
+#[test]
+fn lead_paragraph_before_the_body_wrapper_is_kept_without_its_headline() {
+    let lead = "The lead paragraph sums up the story in one long sentence before the body.";
+    let para = "A body paragraph of the article, long enough to count as good text here.";
+    let page = format!(
+        "<body><article><div class=top><h1>Headline of the story</h1><span>5 May 2020</span>\
+         <p>{lead}</p></div><div class=text>{}</div></article></body>",
+        format!("<p>{para}</p>").repeat(12)
+    );
+    let text = extract(&page).text;
+    assert!(text.starts_with(&format!("{lead}\n\n{para}")), "{text}");
+    assert!(
+        !text.contains("Headline") && !text.contains("May"),
+        "{text}"
+    );
+    assert_eq!(text.matches(para).count(), 12);
+}
+
+#[test]
+fn posts_named_comment_are_kept_when_nothing_else_is_left() {
+    let post = |n: usize| {
+        format!("<div class=comment><p>Forum post number {n}, which is the content of this thread page.</p></div>")
+    };
+    let page = format!(
+        "<body><main><h1>Thread title</h1>{}{}{}</main><footer>Imprint and contact</footer></body>",
+        post(1),
+        post(2),
+        post(3)
+    );
+    let text = extract(&page).text;
+    for n in 1..=3 {
+        assert!(text.contains(&format!("Forum post number {n},")), "{text}");
+    }
+    assert!(!text.contains("Imprint"), "{text}");
+    // With a real article of some length, comments are still dropped.
+    let para = "A paragraph of the article itself, long enough to count as good text here.";
+    let page = format!(
+        "<body><main><article>{}</article>{}{}</main></body>",
+        format!("<p>{para}</p>").repeat(5),
+        post(1),
+        post(2)
+    );
+    let text = extract(&page).text;
+    assert!(!text.contains("Forum post"), "{text}");
+}
+
+#[test]
+fn sections_that_only_have_ads_are_not_ads() {
+    let para = "A paragraph of the article itself, long enough to count as good text here.";
+    let page = format!(
+        "<body><article><div>{p5}</div><section class=\"o-section--has-ads\"><p>First {para}</p></section>\
+         <section class=\"o-section--has-ads\"><p>Second {para}</p></section>\
+         <div class=\"ad-slot\"><p>Buy this product now, a sponsored message long enough.</p></div>\
+         </article></body>",
+        p5 = format!("<p>{para}</p>").repeat(5)
+    );
+    let text = extract(&page).text;
+    assert!(
+        text.contains("First A paragraph") && text.contains("Second A paragraph"),
+        "{text}"
+    );
+    assert!(!text.contains("Buy this"), "{text}");
+}
+
+#[test]
+fn title_is_the_only_h1_without_a_declared_one_and_entities_are_decoded() {
+    let body = "<p>Body text that is long enough to be the main content of this page.</p>";
+    let page = format!(
+        "<html><head><title>Welcome to the Club Site</title></head>\
+         <body><h1>Summer party 2020</h1>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Summer party 2020")
+    );
+    // Two h1: the <title> is used.
+    let page = format!(
+        "<html><head><title>Welcome to the Club Site</title></head>\
+         <body><h1>Menu</h1><h1>Summer party 2020</h1>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Welcome to the Club Site")
+    );
+    // A declared title escaped twice.
+    let page = format!(
+        "<html><head><meta property=\"og:title\" content=\"Luboku, &amp;#8216;Lift Off&amp;#x2019; &amp;amp; more\">\
+         </head><body>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("Luboku, \u{2018}Lift Off\u{2019} & more")
+    );
+    // Broken references stay as they are.
+    let page = format!(
+        "<html><head><meta property=\"og:title\" content=\"A &amp;#xZZ; b &amp;é; c &amp;\"></head><body>{body}</body></html>"
+    );
+    assert_eq!(
+        extract(&page).meta.title.as_deref(),
+        Some("A &#xZZ; b &é; c &")
+    );
+}
