@@ -984,6 +984,62 @@ mod tests {
         repeated
     }
 
+    /// datatrove's `find_top_duplicate`, written plainly: characters of the most frequent
+    /// space-joined n-gram (first seen wins a tie) times its count.
+    fn find_top_duplicate(words: &[&str], n: usize) -> usize {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for i in 0..=words.len() - n {
+            let gram = words[i..i + n].join(" ");
+            match counts.iter_mut().find(|(g, _)| *g == gram) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((gram, 1)),
+            }
+        }
+        let best = counts
+            .iter()
+            .fold(&counts[0], |b, c| if c.1 > b.1 { c } else { b });
+        best.0.chars().count() * best.1
+    }
+
+    /// Top n-gram values equal datatrove's whether no n-gram repeats (the filter's shortcut:
+    /// the first n-gram, once), one does, or several tie (the first seen wins).
+    #[test]
+    fn top_n_grams_match_datatrove_with_and_without_repeats() {
+        let unique: Vec<String> = (0..60).map(|k| format!("u{k}\u{e9}")).collect();
+        let mut texts: Vec<Vec<String>> = vec![unique.clone()];
+        let mut one = unique.clone();
+        one.splice(
+            30..30,
+            ["zz", "yy", "xx", "ww", "zz", "yy", "xx", "ww"].map(String::from),
+        );
+        texts.push(one);
+        let mut tie = unique[..20].to_vec();
+        tie.extend(
+            [
+                "b", "cc", "ddd", "eeee", "b", "cc", "aa", "ddd", "eeee", "aa",
+            ]
+            .map(String::from),
+        );
+        texts.push(tie);
+        for words in texts {
+            let text = words.join(" ");
+            let c = GopherRepetitionConfig {
+                annotate_only: true,
+                ..Default::default()
+            };
+            let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
+                panic!("removed")
+            };
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let len = text.chars().count() as f64;
+            for n in 2..=4 {
+                let want = languages::round6(find_top_duplicate(&refs, n) as f64 / len);
+                let got = &doc.metadata["quality"][format!("top_{n}_gram")];
+                assert_eq!(got.as_f64(), Some(want), "{text}, n {n}");
+            }
+        }
+    }
+
     /// Texts with a few repeated passages among many unique words (so the bit filter lets most
     /// n-grams skip the table) give datatrove's duplicated-n-gram values exactly.
     #[test]
