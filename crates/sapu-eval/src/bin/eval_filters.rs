@@ -5,6 +5,9 @@
 //! python bench/peers/filters_datatrove.py run OUT/corpus.jsonl OUT/datatrove.jsonl
 //! cargo run --release -p sapu-eval --bin eval_filters -- OUT/corpus.jsonl OUT/datatrove.jsonl
 //! cargo run --release -p sapu-eval --bin eval_filters -- --tokens OUT/corpus.jsonl OUT/tokens.jsonl
+//! eval_filters --speed OUT/corpus.jsonl     # throughput only (best of 3, CPU time)
+//! eval_filters --digest OUT/corpus.jsonl    # words and outcomes digests (must not change)
+//! valgrind --tool=callgrind --toggle-collect='*four_filters_once*' eval_filters --once OUT/corpus.jsonl
 //! ```
 //! Each filter runs on every document on its own (as the Python driver does), with language
 //! "auto" from `metadata.lang` and C4 enabled for every language and flattening as datatrove.
@@ -78,6 +81,16 @@ fn main() -> Result<()> {
     }
     if args.first().map(String::as_str) == Some("--digest") {
         return digest(Path::new(&args[1]));
+    }
+    if args.first().map(String::as_str) == Some("--once") {
+        // One pass of the four filters (for callgrind: --toggle-collect='*four_filters_once*').
+        let docs = load_docs(Path::new(&args[1]))?;
+        let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+        let c0 = thread_cpu_seconds();
+        four_filters_once(&docs, &stages()?);
+        let t = thread_cpu_seconds() - c0;
+        println!("{} docs, {bytes} bytes, {t:.3} CPU s", docs.len());
+        return Ok(());
     }
     if args.first().map(String::as_str) == Some("--speed") {
         let docs = load_docs(Path::new(&args[1]))?;
@@ -184,6 +197,17 @@ fn main() -> Result<()> {
 
     throughput(&docs, &stages);
     Ok(())
+}
+
+/// The four filters on every document once, one thread.
+#[inline(never)]
+fn four_filters_once(docs: &[Document], stages: &[Box<dyn DocStage>]) {
+    let mut stats = StageStats::default();
+    for d in docs {
+        for st in stages {
+            std::hint::black_box(st.process(d.clone(), &mut stats));
+        }
+    }
 }
 
 /// The four filters on every document, one thread, best of 3 (CPU time and wall time); then

@@ -141,13 +141,19 @@ fn mentions_a_phrase(text: &str) -> bool {
     thread_local! {
         static LOWER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    let finders = FINDERS.get_or_init(|| {
-        ["lorem ipsum", "javascript"]
-            .iter()
-            .chain(POLICY_SUBSTRINGS)
-            .map(|p| Finder::new(p.as_bytes()))
-            .collect()
-    });
+    // Every policy phrase either is one of these or contains "cookie".
+    const NEEDLES: [&str; 5] = [
+        "lorem ipsum",
+        "javascript",
+        "terms of use",
+        "privacy policy",
+        "cookie",
+    ];
+    debug_assert!(POLICY_SUBSTRINGS
+        .iter()
+        .all(|p| NEEDLES.iter().any(|n| p.contains(n))));
+    let finders =
+        FINDERS.get_or_init(|| NEEDLES.iter().map(|p| Finder::new(p.as_bytes())).collect());
     LOWER.with(|cell| {
         let mut fresh = Vec::new();
         let mut guard = cell.try_borrow_mut();
@@ -215,9 +221,27 @@ struct LineReport<'a> {
     doc_reason: Option<Reason>,
 }
 
+/// ASCII whitespace as Python's `str.isspace` has it.
+static ASCII_SPACE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = matches!(
+            b as u8,
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f
+        );
+        b += 1;
+    }
+    t
+};
+
 /// Python's `len(line.split())`, and whether one of those words is longer than `max_chars`
-/// characters (`None`: not checked). One pass over the bytes, decoding only non-ASCII ones.
+/// characters (`None`: not checked). One pass over the bytes, decoding only non-ASCII ones; a
+/// line no longer than `max_chars` bytes cannot hold a word that long, so it is only counted.
 fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
+    if max_chars.is_none_or(|m| line.len() <= m) {
+        return (count_words(line), false);
+    }
     let long = |w: &str| max_chars.is_some_and(|m| w.len() > m && text::char_len(w) > m);
     let bytes = line.as_bytes();
     let (mut count, mut too_long) = (0i64, false);
@@ -226,8 +250,7 @@ fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
     while i < bytes.len() {
         let b = bytes[i];
         let (space, len) = if b < 0x80 {
-            let space = matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
-            (space, 1)
+            (ASCII_SPACE[usize::from(b)], 1)
         } else {
             let ch = line[i..].chars().next().unwrap_or(' ');
             (text::chars::is_space(ch), ch.len_utf8())
@@ -247,6 +270,35 @@ fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
         too_long |= long(&line[s..]);
     }
     (count, too_long)
+}
+
+/// Python's `len(line.split())`: the non-space characters that follow a space (or the start),
+/// counted without branching on ASCII bytes. Only characters led by 0xC2, 0xE1, 0xE2 or 0xE3
+/// can be non-ASCII whitespace, so only those are decoded; continuation bytes are skipped.
+fn count_words(line: &str) -> i64 {
+    let bytes = line.as_bytes();
+    let (mut count, mut prev_space) = (0i64, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let space = if b < 0x80 {
+            i += 1;
+            ASCII_SPACE[usize::from(b)]
+        } else if b < 0xc0 {
+            i += 1;
+            continue;
+        } else if matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3) {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            i += ch.len_utf8();
+            text::chars::is_space(ch)
+        } else {
+            i += 1;
+            false
+        };
+        count += i64::from(prev_space & !space);
+        prev_space = space;
+    }
+    count
 }
 
 /// Remove `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`); the line
@@ -530,6 +582,27 @@ mod tests {
         assert_eq!(split_count("abc éééé", Some(3)), (2, true));
         assert_eq!(split_count("abcd", Some(3)), (1, true));
         assert_eq!(split_count("abcd", None), (1, false));
+        // words counted with and without the long-word check, ended by any kind of whitespace
+        let line = "abcdefghijklmnop\tq rstuvwxyz0123456789\x1fx abcdefghij\u{a0}k";
+        assert_eq!(split_count(line, None), (6, false));
+        assert_eq!(split_count("abcdefghijklmnopq", Some(16)), (1, true));
+        assert_eq!(split_count("abcdefghijklmnop q", Some(16)), (2, false));
+        // the counting-only pass agrees with the checking one on every kind of whitespace
+        for line in [
+            "a\u{a0}b\u{3000}c\u{2028}d \u{e9}\u{1680}x\u{85}y",
+            " \u{2009}caf\u{e9} \u{20ac}5\u{202f}\u{e2}\u{2014}z\x1c ",
+            "\u{3001}\u{3000}\u{3002}",
+        ] {
+            assert_eq!(
+                split_count(line, None).0,
+                split_count(line, Some(0)).0,
+                "{line:?}"
+            );
+        }
+        assert_eq!(
+            count_words("a\u{a0}b\u{3000}c\u{2028}d \u{e9}\u{1680}x\u{85}y"),
+            7
+        );
     }
 
     /// `n` one-sentence lines.

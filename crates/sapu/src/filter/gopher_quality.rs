@@ -270,12 +270,12 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     let mut content_chars = 0u64;
     let mut n_alpha = 0usize;
     for w in ws.iter() {
-        let (content, alpha) = if w.is_ascii() {
-            let b = w.as_bytes();
-            (
-                b.iter().any(u8::is_ascii_alphanumeric),
-                b.iter().any(u8::is_ascii_alphabetic),
-            )
+        // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
+        let seen = w
+            .bytes()
+            .fold(0u8, |acc, b| acc | ASCII_CLASS[usize::from(b)]);
+        let (content, alpha) = if seen & MULTI == 0 {
+            (seen & (LETTER | DIGIT) != 0, seen & LETTER != 0)
         } else {
             (
                 w.chars().any(|c| !chars::is_datatrove_punct(c)),
@@ -284,7 +284,11 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         };
         if content {
             n_content += 1;
-            content_chars += text::char_len(w) as u64;
+            content_chars += if seen & MULTI == 0 {
+                w.len() as u64
+            } else {
+                text::char_len(w) as u64
+            };
         }
         n_alpha += usize::from(alpha);
     }
@@ -316,7 +320,7 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
 
     // 3. symbols per word (datatrove divides by zero here on a text without words)
     if n_words > 0 {
-        let hashes = text.bytes().filter(|&b| b == b'#').count() as f64 / n_words as f64;
+        let hashes = memchr::memchr_iter(b'#', text.as_bytes()).count() as f64 / n_words as f64;
         if sig.check(
             Reason::TooManyHashes.code(),
             languages::round6(hashes),
@@ -390,6 +394,30 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         r.min_stop_words > 0 && found < r.min_stop_words,
     );
 }
+
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const MULTI: u8 = 4;
+
+/// Per byte: ASCII letter, ASCII digit, or part of a multi-byte character.
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            MULTI
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// A word of at most 8 bytes as one integer (zero-padded), with its length.
 #[inline]

@@ -253,21 +253,19 @@ struct Scratch {
     /// Per word: the index of its first occurrence in the document (words compared exactly),
     /// so two word sequences are equal exactly when their ids are.
     ids: Vec<u32>,
-    /// Polynomial hash (mod 2^64) of the concatenation of words `0..i`, its length in bytes and
-    /// in characters.
-    prefix: Vec<u64>,
-    prefix_bytes: Vec<u64>,
-    prefix_chars: Vec<u64>,
+    /// Per word boundary `i` (before word `i`, and after the last): `P(i)`, the sum of the
+    /// bytes `t` of the concatenated words before it times `BASE^t`; `BASE^-b(i)`; and `b(i)`,
+    /// the bytes before it. Filled on first use by [`index_concatenations`] (`at_word` empty:
+    /// not yet). The key of a concatenation starting at byte `b` is `(P(end) - P(start)) *
+    /// BASE^-b`, the polynomial of its own bytes: equal concatenations have equal keys.
+    at_word: Vec<(u64, u64, u64)>,
     /// Keys of the space-joined n-grams at each position for `keys_n` words.
     keys: Vec<u64>,
     keys_n: usize,
-    /// `BASE^e` at `pow[e]`.
-    pow: Vec<u64>,
-    /// Keys of the concatenated n-grams at each position, and the bit filters over them
-    /// (bits of all keys, bits shared by two or more).
-    concat_keys: Vec<u64>,
-    filter: Vec<u64>,
-    filter_twice: Vec<u64>,
+    /// Filter over keys: a stamp per 16-bit slot, `stamp` (seen once) or `stamp + 1` (seen
+    /// twice or more) in the current use, anything else empty.
+    stamps: Option<Box<[u16; 1 << 16]>>,
+    stamp: u16,
 }
 
 thread_local! {
@@ -321,70 +319,115 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
 /// Base of the polynomial hash of concatenated words (odd, so powers never vanish mod 2^64).
 const BASE: u64 = 0xff51_afd7_ed55_8ccd;
 
-/// `BASE^e`, from the table (grown as needed) or, for huge exponents, by squaring.
-fn power(pow: &mut Vec<u64>, e: u64) -> u64 {
-    if let Some(&p) = pow.get(e as usize) {
-        return p;
-    }
-    if e > 1 << 16 {
-        let (mut r, mut b, mut e) = (1u64, BASE, e);
-        while e > 0 {
-            if e & 1 == 1 {
-                r = r.wrapping_mul(b);
-            }
-            b = b.wrapping_mul(b);
-            e >>= 1;
-        }
-        return r;
-    }
-    if pow.is_empty() {
-        pow.push(1);
-    }
-    while pow.len() as u64 <= e {
-        let last = pow[pow.len() - 1];
-        pow.push(last.wrapping_mul(BASE));
-    }
-    pow[e as usize]
-}
-
-/// Fills the per-word tables of `s` for the words `ws`.
+/// Fills the word ids of `s` for the words `ws` (and forgets the concatenation hashes of the
+/// previous document).
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
         table,
         ids,
-        prefix,
-        prefix_bytes,
-        prefix_chars,
+        at_word,
         keys_n,
         ..
     } = s;
     ids.clear();
-    prefix.clear();
-    prefix_bytes.clear();
-    prefix_chars.clear();
+    at_word.clear();
     *keys_n = 0;
-    prefix.push(0);
-    prefix_bytes.push(0);
-    prefix_chars.push(0);
     table.reset(ws.len());
-    let (mut h, mut bytes, mut chars) = (0u64, 0u64, 0u64);
     for (i, w) in ws.iter().enumerate() {
-        let mut wh = 0u64;
-        let mut wc = 0u64;
-        for &b in w.as_bytes() {
-            wh = wh.wrapping_mul(BASE).wrapping_add(u64::from(b));
-            h = h.wrapping_mul(BASE).wrapping_add(u64::from(b));
-            wc += u64::from(b & 0xc0 != 0x80);
-        }
-        let len = w.len() as u64;
-        bytes += len;
-        chars += wc;
-        let (slot, _) = table.slot(wh ^ (len << 40), i, |p| same_bytes(ws.get(p), w));
+        // Keys of words up to 7 bytes are the words themselves: equal keys, equal words.
+        let same = |p: usize| w.len() <= 7 || same_bytes(ws.get(p), w);
+        let (slot, _) = table.slot(word_key(w), i, same);
         ids.push(slot.first);
-        prefix.push(h);
-        prefix_bytes.push(bytes);
-        prefix_chars.push(chars);
     }
+}
+
+/// A 64-bit key of a word: for 1 to 7 bytes the bytes themselves with the length in the top
+/// byte (one key per word), else a hash with a zero top byte (so never a short word's key).
+#[inline]
+fn word_key(w: &str) -> u64 {
+    let b = w.as_bytes();
+    if (1..=7).contains(&b.len()) {
+        let mut a = [0u8; 8];
+        a[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(a) | (b.len() as u64) << 56
+    } else {
+        xxhash_rust::xxh3::xxh3_64(b) & 0x00ff_ffff_ffff_ffff
+    }
+}
+
+/// The inverse of [`BASE`] mod 2^64 (Newton's iteration; `BASE` is odd).
+const BASE_INV: u64 = {
+    let mut x = BASE;
+    let mut k = 0;
+    while k < 6 {
+        x = x.wrapping_mul(2u64.wrapping_sub(BASE.wrapping_mul(x)));
+        k += 1;
+    }
+    x
+};
+
+/// `b^e` mod 2^64.
+fn pow_of(b: u64, e: usize) -> u64 {
+    let (mut r, mut b, mut e) = (1u64, b, e);
+    while e > 0 {
+        if e & 1 == 1 {
+            r = r.wrapping_mul(b);
+        }
+        b = b.wrapping_mul(b);
+        e >>= 1;
+    }
+    r
+}
+
+/// `BASE^e` and `BASE^-e` for word lengths `e < 32`.
+static POW_TABLE: std::sync::LazyLock<[(u64, u64); 32]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|e| (pow_of(BASE, e), pow_of(BASE_INV, e))));
+
+/// Fills [`Scratch::at_word`], once per document.
+fn index_concatenations(s: &mut Scratch, ws: Words<'_>) {
+    let at_word = &mut s.at_word;
+    if !at_word.is_empty() {
+        return;
+    }
+    let table = &*POW_TABLE;
+    let (mut p, mut up, mut down, mut bytes) = (0u64, 1u64, 1u64, 0u64);
+    at_word.push((p, down, bytes));
+    for w in ws.iter() {
+        // The word's own polynomial, sum of byte k times BASE^k (Horner from the end).
+        let mut local = 0u64;
+        for &b in w.as_bytes().iter().rev() {
+            local = local.wrapping_mul(BASE).wrapping_add(u64::from(b));
+        }
+        p = p.wrapping_add(local.wrapping_mul(up));
+        let (f, g) = match table.get(w.len()) {
+            Some(&fg) => fg,
+            None => (pow_of(BASE, w.len()), pow_of(BASE_INV, w.len())),
+        };
+        up = up.wrapping_mul(f);
+        down = down.wrapping_mul(g);
+        bytes += w.len() as u64;
+        at_word.push((p, down, bytes));
+    }
+}
+
+/// Keys of the concatenations of `n` words at each of `count` positions.
+#[inline]
+fn concat_keys(
+    at_word: &[(u64, u64, u64)],
+    n: usize,
+    count: usize,
+) -> impl Iterator<Item = u64> + '_ {
+    at_word[..count]
+        .iter()
+        .zip(&at_word[n..n + count])
+        .map(|(&(ps, inv, bs), &(pe, _, be))| {
+            pe.wrapping_sub(ps).wrapping_mul(inv) ^ (be - bs).rotate_right(20)
+        })
+}
+
+/// Characters of words `i..i + n`.
+fn chars_of(ws: Words<'_>, i: usize, n: usize) -> usize {
+    (i..i + n).map(|k| text::char_len(ws.get(k))).sum()
 }
 
 /// Whether two words are equal (inline for short ones: most words are).
@@ -417,13 +460,14 @@ fn fold(k: u64, id: u32) -> u64 {
 
 /// Characters covered by the most frequent space-joined n-gram (first seen wins a tie), as
 /// datatrove's `find_top_duplicate`: its length times its count. Needs `ids.len() >= n`.
-fn top_ngram_chars(s: &mut Scratch, n: usize) -> usize {
+fn top_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
     let Scratch {
         table,
         ids,
-        prefix_chars,
         keys,
         keys_n,
+        stamps,
+        stamp,
         ..
     } = s;
     let total = ids.len();
@@ -441,9 +485,21 @@ fn top_ngram_chars(s: &mut Scratch, n: usize) -> usize {
         *keys_n += 1;
     }
     let count = total + 1 - n;
+    let keys = &keys[..count];
+    // An n-gram whose filter slot no other n-gram has occurs once: it needs no table work, and
+    // when every n-gram occurs once the first one is the answer.
+    let mut filter = (count <= FILTER_MAX).then(|| Filter::new(stamps, stamp));
+    if let Some(f) = &mut filter {
+        if !f.mark(keys.iter().copied()) {
+            return chars_of(ws, 0, n) + (n - 1);
+        }
+    }
     table.reset(count);
-    let mut best = (0u32, u32::MAX);
-    for (i, &k) in keys[..count].iter().enumerate() {
+    let mut best = (1u32, 0u32);
+    for (i, &k) in keys.iter().enumerate() {
+        if filter.as_ref().is_some_and(|f| !f.shared(k)) {
+            continue;
+        }
         let (slot, _) = table.slot(k, i, |p| same_ids(ids, p, i, n));
         slot.count += 1;
         let (c, first) = (slot.count, slot.first);
@@ -452,8 +508,7 @@ fn top_ngram_chars(s: &mut Scratch, n: usize) -> usize {
         }
     }
     let i = best.1 as usize;
-    let len = (prefix_chars[i + n] - prefix_chars[i]) as usize + (n - 1);
-    len * best.0 as usize
+    (chars_of(ws, i, n) + (n - 1)) * best.0 as usize
 }
 
 /// Whether the concatenations of words `a..a + n` and `b..b + n` are equal, given their byte
@@ -483,99 +538,101 @@ fn same_concat(ws: Words<'_>, ids: &[u32], a: usize, b: usize, n: usize) -> bool
     ia == a + n && ib == b + n
 }
 
-/// Bits of the filter that shows, for most documents, that no n-gram repeats (8 KiB).
-const FILTER_BITS: u32 = 16;
+/// Most keys a [`Filter`] takes (8 slots per key).
+const FILTER_MAX: usize = 1 << 13;
 
-/// The filter bit of a key.
-#[inline]
-fn filter_bit(k: u64) -> usize {
-    (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> (64 - FILTER_BITS)) as usize
+/// One use of the scratch's stamp filter: shows which keys certainly occur once.
+struct Filter<'a> {
+    stamps: &'a mut [u16; 1 << 16],
+    once: u16,
 }
 
-#[inline]
-fn bit_is_set(filter: &[u64], b: usize) -> bool {
-    (filter[b >> 6] >> (b & 63)) & 1 == 1
-}
-
-/// Sets in `twice` the filter bit of every key whose bit is shared with another key (`once`
-/// gets the bits of all keys), and says whether there was any. A key whose bit is not in
-/// `twice` is certainly unique (equal keys share their bit); one whose bit is may be repeated
-/// or may clash with a different key. Clear both with [`clear_bits`].
-fn mark_shared_bits(keys: &[u64], once: &mut Vec<u64>, twice: &mut Vec<u64>) -> bool {
-    once.resize(1 << (FILTER_BITS - 6), 0);
-    twice.resize(1 << (FILTER_BITS - 6), 0);
-    let mut shared = 0u64;
-    for &k in keys {
-        let b = filter_bit(k);
-        let (w, m) = (b >> 6, 1u64 << (b & 63));
-        let seen = once[w] & m;
-        shared |= seen;
-        twice[w] |= seen;
-        once[w] |= m;
+impl<'a> Filter<'a> {
+    /// Starts a new use (no slot set), without clearing memory but every 32,767 uses.
+    fn new(stamps: &'a mut Option<Box<[u16; 1 << 16]>>, stamp: &mut u16) -> Filter<'a> {
+        let stamps = stamps.get_or_insert_with(|| Box::new([0; 1 << 16]));
+        if *stamp >= u16::MAX - 2 {
+            stamps.fill(0);
+            *stamp = 0;
+        }
+        *stamp += 2;
+        Filter {
+            stamps,
+            once: *stamp,
+        }
     }
-    shared != 0
-}
 
-/// Empties the filters [`mark_shared_bits`] filled for `keys`.
-fn clear_bits(keys: &[u64], once: &mut [u64], twice: &mut [u64]) {
-    for &k in keys {
-        let w = filter_bit(k) >> 6;
-        once[w] = 0;
-        twice[w] = 0;
+    #[inline]
+    fn slot(k: u64) -> usize {
+        (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> 48) as usize
+    }
+
+    /// Records `keys`; says whether two of them share a slot.
+    fn mark(&mut self, keys: impl Iterator<Item = u64>) -> bool {
+        let once = self.once;
+        let mut any = false;
+        for k in keys {
+            let v = &mut self.stamps[Self::slot(k)];
+            let hit = v.wrapping_sub(once) <= 1;
+            *v = once + u16::from(hit);
+            any |= hit;
+        }
+        any
+    }
+
+    /// Whether the slot of `k` was taken by two or more keys: `k` may repeat (a key whose slot
+    /// was not is certainly unique, as equal keys share their slot).
+    #[inline]
+    fn shared(&self, k: u64) -> bool {
+        self.stamps[Self::slot(k)] == self.once + 1
     }
 }
 
 /// Characters in repeated separator-less n-grams, as datatrove's `find_all_duplicate`.
 fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
+    index_concatenations(s, ws);
     let Scratch {
         table,
         ids,
-        prefix,
-        prefix_bytes,
-        prefix_chars,
-        pow,
-        concat_keys,
-        filter,
-        filter_twice,
+        at_word,
+        stamps,
+        stamp,
         ..
     } = s;
     let total = ids.len();
     let count = (total + 1).saturating_sub(n);
-    concat_keys.clear();
-    for i in 0..count {
-        let len = prefix_bytes[i + n] - prefix_bytes[i];
-        let h = prefix[i + n].wrapping_sub(prefix[i].wrapping_mul(power(pow, len)));
-        concat_keys.push(h ^ len.rotate_right(20));
+    if count == 0 {
+        return 0;
     }
     // Most documents repeat no n-gram of 5 or more words, and in the others most n-grams
-    // occur once: a bit per key shows both. An n-gram that occurs once is never found in the
-    // table, and no later n-gram equals it, so it needs no table work: only n-grams whose bit
-    // is shared are looked up.
-    let filtered = count <= 1 << (FILTER_BITS - 5);
-    if filtered && !mark_shared_bits(concat_keys, filter, filter_twice) {
-        clear_bits(concat_keys, filter, filter_twice);
-        return 0;
+    // occur once: a filter slot per key shows both. An n-gram that occurs once is never found
+    // in the table, and no later n-gram equals it, so it needs no table work: only n-grams
+    // whose slot is shared are looked up.
+    let mut filter = (count <= FILTER_MAX).then(|| Filter::new(stamps, stamp));
+    if let Some(f) = &mut filter {
+        if !f.mark(concat_keys(at_word, n, count)) {
+            return 0;
+        }
     }
     table.reset(count);
     let mut repeated = 0usize;
     let mut i = 0;
-    while i < count {
-        if filtered && !bit_is_set(filter_twice, filter_bit(concat_keys[i])) {
+    let mut keys = concat_keys(at_word, n, count);
+    let mut next = keys.next();
+    while let Some(k) = next {
+        if filter.as_ref().is_some_and(|f| !f.shared(k)) {
             i += 1;
+            next = keys.next();
             continue;
         }
-        if table
-            .slot(concat_keys[i], i, |p| same_concat(ws, ids, p, i, n))
-            .1
-        {
-            repeated += (prefix_chars[i + n] - prefix_chars[i]) as usize;
+        if table.slot(k, i, |p| same_concat(ws, ids, p, i, n)).1 {
+            repeated += chars_of(ws, i, n);
             i += n;
+            next = keys.nth(n - 1);
         } else {
             i += 1;
+            next = keys.next();
         }
-    }
-    if filtered {
-        clear_bits(concat_keys, filter, filter_twice);
     }
     repeated
 }
@@ -651,7 +708,7 @@ fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Sc
         if ws.len() < n {
             continue;
         }
-        let f = top_ngram_chars(s, n) as f64 / lf;
+        let f = top_ngram_chars(s, ws, n) as f64 / lf;
         if sig.check(Reason::TopNGram(n).code(), round(f), f > frac) {
             return;
         }
@@ -925,6 +982,62 @@ mod tests {
             }
         }
         repeated
+    }
+
+    /// datatrove's `find_top_duplicate`, written plainly: characters of the most frequent
+    /// space-joined n-gram (first seen wins a tie) times its count.
+    fn find_top_duplicate(words: &[&str], n: usize) -> usize {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for i in 0..=words.len() - n {
+            let gram = words[i..i + n].join(" ");
+            match counts.iter_mut().find(|(g, _)| *g == gram) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((gram, 1)),
+            }
+        }
+        let best = counts
+            .iter()
+            .fold(&counts[0], |b, c| if c.1 > b.1 { c } else { b });
+        best.0.chars().count() * best.1
+    }
+
+    /// Top n-gram values equal datatrove's whether no n-gram repeats (the filter's shortcut:
+    /// the first n-gram, once), one does, or several tie (the first seen wins).
+    #[test]
+    fn top_n_grams_match_datatrove_with_and_without_repeats() {
+        let unique: Vec<String> = (0..60).map(|k| format!("u{k}\u{e9}")).collect();
+        let mut texts: Vec<Vec<String>> = vec![unique.clone()];
+        let mut one = unique.clone();
+        one.splice(
+            30..30,
+            ["zz", "yy", "xx", "ww", "zz", "yy", "xx", "ww"].map(String::from),
+        );
+        texts.push(one);
+        let mut tie = unique[..20].to_vec();
+        tie.extend(
+            [
+                "b", "cc", "ddd", "eeee", "b", "cc", "aa", "ddd", "eeee", "aa",
+            ]
+            .map(String::from),
+        );
+        texts.push(tie);
+        for words in texts {
+            let text = words.join(" ");
+            let c = GopherRepetitionConfig {
+                annotate_only: true,
+                ..Default::default()
+            };
+            let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
+                panic!("removed")
+            };
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let len = text.chars().count() as f64;
+            for n in 2..=4 {
+                let want = languages::round6(find_top_duplicate(&refs, n) as f64 / len);
+                let got = &doc.metadata["quality"][format!("top_{n}_gram")];
+                assert_eq!(got.as_f64(), Some(want), "{text}, n {n}");
+            }
+        }
     }
 
     /// Texts with a few repeated passages among many unique words (so the bit filter lets most

@@ -1133,10 +1133,18 @@ pub fn count_sentences<'a>(words: impl IntoIterator<Item = &'a str>) -> usize {
     let mut n = 1;
     let mut seen_mark = false;
     for w in words {
-        let mut cs = w.chars();
-        let is_mark = match (cs.next(), cs.next()) {
-            (Some(c), None) => super::chars::is_sentence_mark(c),
-            _ => false,
+        // A mark is one character: one byte (ASCII) or up to four.
+        let is_mark = match w.as_bytes() {
+            [] => false,
+            [b] => matches!(b, b'.' | b'?' | b'!'),
+            b if b.len() > 4 || b[0] < 0x80 => false,
+            _ => {
+                let mut cs = w.chars();
+                match (cs.next(), cs.next()) {
+                    (Some(c), None) => super::chars::is_sentence_mark(c),
+                    _ => false,
+                }
+            }
         };
         if seen_mark && !is_mark && !w.chars().all(super::chars::is_unicode_punct) {
             n += 1;
