@@ -108,6 +108,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("zu", "zul"),
     // fastText lid.176 labels beyond lingua's languages
     ("am", "amh"),
+    ("gl", "glg"),
     ("br", "bre"),
     ("fy", "fry"),
     ("gd", "gla"),

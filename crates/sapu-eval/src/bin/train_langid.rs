@@ -126,6 +126,7 @@ const UDHR: &[(&str, &[&str])] = &[
     ("fry", &["fri"]),
     ("fur", &["fur"]),
     ("gla", &["gla"]),
+    ("glg", &["glg"]),
     ("glv", &["glv"]),
     ("gsw", &["gsw1"]),
     ("hat", &["hat_kreyol"]),
