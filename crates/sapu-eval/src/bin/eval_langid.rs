@@ -5,7 +5,7 @@
 //! Usage: `eval_langid [--python /work/venvs/langid/bin/python]`
 //! With `--python` the fastText driver (`bench/peers/langid_fasttext.py`) runs first; without
 //! it, the peer's predictions of an earlier run are reused when present. Items, predictions
-//! and timings are written under `target/langid-eval/`. Throughput is per core: CPU time of
+//! (ours in `sapu.jsonl`) and timings are written under `target/langid-eval/`. Throughput is per core: CPU time of
 //! the measuring thread (sapu) or process (fastText).
 //!
 //! Labels from every source are mapped to one ISO 639-3 code per language before comparing
@@ -108,6 +108,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("zu", "zul"),
     // fastText lid.176 labels beyond lingua's languages
     ("am", "amh"),
+    ("gl", "glg"),
     ("br", "bre"),
     ("fy", "fry"),
     ("gd", "gla"),
@@ -214,6 +215,13 @@ fn main() -> Result<()> {
         .map(|i| canon(ident.identify(&i.text).lang))
         .collect();
 
+    write_jsonl(
+        &out_dir.join("sapu.jsonl"),
+        items
+            .iter()
+            .zip(&ours)
+            .map(|(i, l)| serde_json::json!({"id": i.id, "gold": i.gold, "lang": l})),
+    )?;
     let peer_out = out_dir.join("fasttext.jsonl");
     let speed_out = out_dir.join("fasttext_speed.json");
     if let Some(py) = &python {

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use sapu::langid::features::{for_each_word, is_word_char, lower, ngram_key, word_key};
+use sapu::langid::features::{
+    for_each_affix_key, for_each_word, for_each_word_key, is_word_char, lower, ngram_key, word_key,
+};
 
 /// Most frequent n-grams kept per language and order (orders 2..=5; unigrams are all kept).
 const TOP_K: usize = 2500;
@@ -124,6 +126,7 @@ const UDHR: &[(&str, &[&str])] = &[
     ("fry", &["fri"]),
     ("fur", &["fur"]),
     ("gla", &["gla"]),
+    ("glg", &["glg"]),
     ("glv", &["glv"]),
     ("gsw", &["gsw1"]),
     ("hat", &["hat_kreyol"]),
@@ -486,12 +489,21 @@ fn udhr_text(path: &Path) -> Result<String> {
     Ok(out)
 }
 
-/// The Indonesian/Malay specialist: per-word log ratio ln P(w | zsm) - ln P(w | ind), clipped,
-/// from a multinomial naive Bayes over the distinct lowercased words of each document; words
-/// written with a capital more often than not (names) are left out.
+/// The Indonesian/Malay specialist: per-feature log ratios ln P(f | zsm) - ln P(f | ind),
+/// clipped, from a multinomial naive Bayes over the distinct features of each document: the
+/// lowercased words (words written with a capital more often than not, i.e. names, are left
+/// out) and the affixes (first 2-3 and last 2-4 letters) of the words that do not start with a
+/// capital. The identifier's logit is `sum(word weights) + bias * known words + sum(affix
+/// weights) + affix_bias * known affixes + broad_weight * broad + prior`, where `broad` is the
+/// broad model's Malay-vs-Indonesian log-ratio; the scales of the two sums, the biases, the
+/// broad weight and the prior are fitted on sources held out of the weights (see
+/// [`validate_specialist`]). Word and affix weights are stored already scaled.
 struct Specialist {
     words: Vec<(u32, i8)>,
     bias: f64,
+    affix_bias: f64,
+    broad_weight: f64,
+    prior: f64,
 }
 
 /// The specialist's sources: (file under `../shared/data/text`, class 0 = ind / 1 = zsm).
@@ -520,31 +532,40 @@ const SPECIALIST_SOURCES: &[(&str, usize)] = &[
     ),
 ];
 
-/// One training document of the specialist: its source, class and lowercased words with
-/// whether each started with a capital.
+/// One training document of the specialist: its source, class and features.
 struct SpecDoc {
-    /// Held out of the shipped fit (one document in ten, by a hash of its id): the bias is
-    /// chosen on these.
-    dev: bool,
     source: usize,
     class: usize,
     /// Whether the source keeps case (not the lowercased IndoNLU, not the title-case
     /// Bernama headlines): only such sources feed the name statistics.
     cased: bool,
-    words: Vec<(String, bool)>,
-    /// Word indexes at which a sentence starts (after `.`, `!`, `?` or a line break).
-    breaks: Vec<usize>,
+    /// (word key, started with a capital) for every word, in order.
+    words: Vec<(u32, bool)>,
+    /// Affix keys of the document (see `sapu::langid::features::for_each_affix_key`).
+    affixes: Vec<u32>,
+    /// The document's text.
+    text: String,
+    /// Its sentences (split after `.`, `!`, `?` or a line break) of at least 3 words: the
+    /// held-out pieces of the validation.
+    sentences: Vec<String>,
 }
 
-/// How the specialist is estimated (chosen on held-out sources, see [`train_specialist`]).
+/// How the specialist's weights are estimated (chosen on held-out sources, see
+/// [`validate_specialist`]).
 #[derive(Clone, Copy, Debug)]
 struct SpecParams {
-    /// Words seen in fewer documents than this (both classes together) are ignored.
+    /// Features seen in fewer documents than this (both classes together) are ignored.
     min_count: f64,
-    /// Each source of a class weighs the same in that class's counts (else each document).
-    balanced: bool,
     /// Log-ratio clip, in nats.
     clip: f64,
+    /// 0: add-half smoothing. Else a Dirichlet prior centred on the feature's pooled rate
+    /// (rare features get a log-ratio near 0 whichever class saw them), of strength this
+    /// times the smaller class's total.
+    shrink: f64,
+    /// Affix features used.
+    affixes: bool,
+    /// The broad model's evidence used.
+    broad: bool,
 }
 
 fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
@@ -559,12 +580,16 @@ fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
             }
             let text = rec["text"].as_str().unwrap_or_default();
             let mut words = Vec::new();
-            let mut breaks = Vec::new();
+            for_each_word(text, &mut buf, |w, cap| words.push((word_key(w), cap)));
+            let mut affixes = Vec::new();
+            for_each_affix_key(text, |k| affixes.push(k));
+            let mut sentences = Vec::new();
             for sentence in text.split_inclusive(['.', '!', '?', '\n']) {
-                breaks.push(words.len());
-                for_each_word(sentence, &mut buf, |w, cap| {
-                    words.push((w.to_string(), cap))
-                });
+                let mut n = 0;
+                for_each_word_key(sentence, |_| n += 1);
+                if n >= 3 {
+                    sentences.push(sentence.trim().to_string());
+                }
             }
             // The two motomalaya parts are one source.
             let source = if source == SPECIALIST_SOURCES.len() - 1 {
@@ -573,284 +598,477 @@ fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
                 source
             };
             docs.push(SpecDoc {
-                dev: ngram_key(rec["id"].as_str().unwrap_or_default()).is_multiple_of(10),
                 source,
                 class: *class,
                 cased: !f.starts_with("indonlu") && !f.contains("bernama"),
                 words,
-                breaks,
+                affixes,
+                sentences,
+                text: text.to_string(),
             });
         }
     }
     Ok(docs)
 }
 
-/// Word weights (word key -> quantised log-ratio zsm/ind) from `docs`.
-fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Vec<(u32, i8)> {
-    // Per-document weight: 1, or (class documents / sources of the class) / source documents.
-    let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    for d in docs {
-        per_source.entry(d.source).or_insert((d.class, 0)).1 += 1;
-    }
-    let weight_of = |d: &SpecDoc| -> f64 {
-        if !p.balanced {
-            return 1.0;
-        }
-        let (class_docs, class_sources) = per_source
-            .values()
-            .filter(|(c, _)| *c == d.class)
-            .fold((0, 0), |(n, k), (_, m)| (n + m, k + 1));
-        class_docs as f64 / class_sources as f64 / per_source[&d.source].1 as f64
-    };
-    let weights: BTreeMap<usize, f64> = per_source
-        .keys()
-        .map(|&s| {
-            let d = docs.iter().find(|d| d.source == s).unwrap();
-            (s, weight_of(d))
-        })
-        .collect();
-    // counts[word] = (ind, zsm) weighted document frequency; raw[word] = documents.
-    let mut counts: HashMap<&str, (f64, f64, u32)> = HashMap::new();
+/// Word and affix weights (key -> log-ratio zsm/ind, nats, unscaled) from `docs`.
+fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> (HashMap<u32, f64>, HashMap<u32, f64>) {
     // case[word] = (occurrences, capitalised occurrences), cased sources only.
-    let mut case: HashMap<&str, (u32, u32)> = HashMap::new();
+    let mut case: HashMap<u32, (u32, u32)> = HashMap::new();
+    for d in docs.iter().filter(|d| d.cased) {
+        for &(k, cap) in &d.words {
+            let e = case.entry(k).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += cap as u32;
+        }
+    }
+    let words = fit_family(docs, p, |d| d.words.iter().map(|w| w.0).collect());
+    let words = words
+        .into_iter()
+        .filter(|(k, _)| case.get(k).is_none_or(|&(n, cap)| cap * 2 <= n))
+        .collect();
+    let affixes = if p.affixes {
+        fit_family(docs, p, |d| d.affixes.clone())
+    } else {
+        HashMap::new()
+    };
+    (words, affixes)
+}
+
+/// Log-ratios of one feature family, from each document's distinct features.
+fn fit_family(
+    docs: &[&SpecDoc],
+    p: SpecParams,
+    features: impl Fn(&SpecDoc) -> Vec<u32>,
+) -> HashMap<u32, f64> {
+    // counts[key] = (ind documents, zsm documents)
+    let mut counts: HashMap<u32, (f64, f64)> = HashMap::new();
     let mut totals = [0f64; 2];
     for d in docs {
-        let w = weights[&d.source];
-        let mut seen: Vec<&str> = Vec::with_capacity(d.words.len());
-        for (word, cap) in &d.words {
-            if d.cased {
-                let e = case.entry(word).or_insert((0, 0));
-                e.0 += 1;
-                e.1 += *cap as u32;
-            }
-            seen.push(word);
-        }
+        let mut seen = features(d);
         seen.sort_unstable();
         seen.dedup();
-        for word in seen {
-            let e = counts.entry(word).or_insert((0.0, 0.0, 0));
+        for k in seen {
+            let e = counts.entry(k).or_insert((0.0, 0.0));
             if d.class == 0 {
-                e.0 += w;
+                e.0 += 1.0;
             } else {
-                e.1 += w;
+                e.1 += 1.0;
             }
-            e.2 += 1;
-            totals[d.class] += w;
+            totals[d.class] += 1.0;
         }
     }
     let vocab = counts.len() as f64;
-    let alpha = 0.5;
-    let mut words = Vec::new();
-    for (w, (ci, cz, n)) in &counts {
-        if (*n as f64) < p.min_count {
+    let strength = p.shrink * totals[0].min(totals[1]);
+    let mut out = HashMap::new();
+    for (&k, &(ci, cz)) in &counts {
+        if ci + cz < p.min_count {
             continue;
         }
-        // Names (words mostly written with a capital) must not decide between the two.
-        if let Some((n, cap)) = case.get(w) {
-            if *cap * 2 > *n {
-                continue;
-            }
-        }
-        let pi = (ci + alpha) / (totals[0] + alpha * vocab);
-        let pz = (cz + alpha) / (totals[1] + alpha * vocab);
+        let (pi, pz) = if p.shrink > 0.0 {
+            let pool = (ci + cz) / (totals[0] + totals[1]);
+            (
+                (ci + strength * pool) / (totals[0] + strength),
+                (cz + strength * pool) / (totals[1] + strength),
+            )
+        } else {
+            let alpha = 0.5;
+            (
+                (ci + alpha) / (totals[0] + alpha * vocab),
+                (cz + alpha) / (totals[1] + alpha * vocab),
+            )
+        };
         let r = (pz.ln() - pi.ln()).clamp(-p.clip, p.clip);
-        let q = (r * SCALE).round().clamp(-127.0, 127.0) as i8;
-        if q != 0 {
-            words.push((word_key(w), q));
+        if r.abs() >= 0.5 / SCALE {
+            out.insert(k, r);
         }
     }
-    words.sort();
-    words.dedup_by_key(|w| w.0);
-    words
+    out
 }
 
-/// Held-out pieces of a document the way the test sets cut text: single sentences of at
-/// least 3 words, as (word keys, class).
-fn sentences(d: &SpecDoc, out: &mut Vec<(Vec<u32>, usize)>) {
-    for (i, &start) in d.breaks.iter().enumerate() {
-        let end = d.breaks.get(i + 1).copied().unwrap_or(d.words.len());
-        if end >= start + 3 {
-            let keys = d.words[start..end]
-                .iter()
-                .map(|(w, _)| word_key(w))
-                .collect();
-            out.push((keys, d.class));
-        }
-    }
-}
-
-/// Sum of the known words' weights and how many distinct words are known, for `keys`.
-fn specialist_evidence(table: &HashMap<u32, f64>, keys: &[u32]) -> (f64, f64) {
-    let mut keys = keys.to_vec();
+/// The inputs of the specialist's logit for one text: [sum of known word weights, known
+/// words, sum of known affix weights, known affixes, broad evidence, 1].
+fn specialist_inputs(
+    words: &HashMap<u32, f64>,
+    affixes: &HashMap<u32, f64>,
+    text: &str,
+    broad: f64,
+) -> [f64; 6] {
+    let mut x = [0.0, 0.0, 0.0, 0.0, broad, 1.0];
+    let mut keys = Vec::new();
+    for_each_word_key(text, |k| keys.push(k));
     keys.sort_unstable();
     keys.dedup();
-    let known: Vec<f64> = keys.iter().filter_map(|k| table.get(k).copied()).collect();
-    (known.iter().sum(), known.len() as f64)
-}
-
-/// The shipped estimate: [`SHIPPED`] over nine documents in ten; the per-word bias that
-/// balances the two classes' accuracy on the tenth (whole documents).
-const SHIPPED: SpecParams = SpecParams {
-    min_count: 5.0,
-    balanced: false,
-    clip: 2.5,
-};
-
-/// Train the Indonesian/Malay specialist that ships.
-fn train_specialist() -> Result<Specialist> {
-    let docs = load_specialist_docs()?;
-    let train: Vec<&SpecDoc> = docs.iter().filter(|d| !d.dev).collect();
-    let words = fit_specialist(&train, SHIPPED);
-    let table: HashMap<u32, f64> = words.iter().map(|&(k, q)| (k, q as f64 / SCALE)).collect();
-    let scored: Vec<(f64, f64, usize)> = docs
-        .iter()
-        .filter(|d| d.dev)
-        .map(|d| {
-            let keys: Vec<u32> = d.words.iter().map(|(w, _)| word_key(w)).collect();
-            let (sum, n) = specialist_evidence(&table, &keys);
-            (sum, n, d.class)
-        })
-        .collect();
-    let accuracy = |bias: f64| {
-        let mut right = [0usize; 2];
-        let mut total = [0usize; 2];
-        for (sum, n, class) in &scored {
-            total[*class] += 1;
-            right[*class] += ((sum + bias * n > 0.0) == (*class == 1)) as usize;
-        }
-        [
-            right[0] as f64 / total[0] as f64,
-            right[1] as f64 / total[1] as f64,
-        ]
-    };
-    let mut bias = 0.0;
-    let mut best = 0.0;
-    for step in -200..=200 {
-        let b = step as f64 / 200.0;
-        let acc = accuracy(b);
-        if acc[0] + acc[1] > best {
-            best = acc[0] + acc[1];
-            bias = b;
+    for k in &keys {
+        if let Some(w) = words.get(k) {
+            x[0] += w;
+            x[1] += 1.0;
         }
     }
-    let (before, after) = (accuracy(0.0), accuracy(bias));
+    keys.clear();
+    for_each_affix_key(text, |k| keys.push(k));
+    keys.sort_unstable();
+    keys.dedup();
+    for k in &keys {
+        if let Some(w) = affixes.get(k) {
+            x[2] += w;
+            x[3] += 1.0;
+        }
+    }
+    x
+}
+
+/// Class-balanced logistic regression (each (group, class) weighs the same) of `y` on `x`,
+/// restricted to the inputs `used`, by Newton's method with a small ridge: the coefficients.
+fn logistic(x: &[[f64; 6]], y: &[usize], group: &[usize], used: [bool; 6]) -> [f64; 6] {
+    let mut count: HashMap<(usize, usize), f64> = HashMap::new();
+    for (&g, &c) in group.iter().zip(y) {
+        *count.entry((g, c)).or_default() += 1.0;
+    }
+    let wt: Vec<f64> = group
+        .iter()
+        .zip(y)
+        .map(|(&g, &c)| 1.0 / count[&(g, c)])
+        .collect();
+    let mut beta = [0f64; 6];
+    for _ in 0..30 {
+        let mut grad = [0f64; 6];
+        let mut hess = [[0f64; 6]; 6];
+        for ((xi, &yi), &w) in x.iter().zip(y).zip(&wt) {
+            let z: f64 = (0..6).map(|j| beta[j] * xi[j]).sum();
+            let p = 1.0 / (1.0 + (-z).exp());
+            for j in 0..6 {
+                grad[j] += w * (yi as f64 - p) * xi[j];
+                for k in 0..6 {
+                    hess[j][k] += w * p * (1.0 - p) * xi[j] * xi[k];
+                }
+            }
+        }
+        for j in 0..6 {
+            grad[j] -= 1e-3 * beta[j];
+            hess[j][j] += 1e-3;
+        }
+        // Solve hess * step = grad over the used inputs (Gaussian elimination).
+        let idx: Vec<usize> = (0..6).filter(|&j| used[j]).collect();
+        let n = idx.len();
+        let mut a: Vec<Vec<f64>> = idx
+            .iter()
+            .map(|&j| {
+                let mut row: Vec<f64> = idx.iter().map(|&k| hess[j][k]).collect();
+                row.push(grad[j]);
+                row
+            })
+            .collect();
+        for c in 0..n {
+            let piv = (c..n)
+                .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+                .unwrap();
+            a.swap(c, piv);
+            for r in 0..n {
+                if r != c && a[c][c] != 0.0 {
+                    let f = a[r][c] / a[c][c];
+                    let pivot_row = a[c].clone();
+                    for (x, p) in a[r][c..].iter_mut().zip(&pivot_row[c..]) {
+                        *x -= f * p;
+                    }
+                }
+            }
+        }
+        let mut delta = 0f64;
+        for (c, &j) in idx.iter().enumerate() {
+            let step = if a[c][c] != 0.0 {
+                a[c][n] / a[c][c]
+            } else {
+                0.0
+            };
+            beta[j] += step;
+            delta = delta.max(step.abs());
+        }
+        if delta < 1e-7 {
+            break;
+        }
+    }
+    beta
+}
+
+/// The shipped estimate of the weights (chosen with `train_langid --validate-specialist`).
+const SHIPPED: SpecParams = SpecParams {
+    min_count: 5.0,
+    clip: 2.5,
+    shrink: 0.0,
+    affixes: true,
+    broad: true,
+};
+
+/// Whether the shipped specialist drops mislabelled training documents first
+/// ([`drop_mislabelled`]).
+const SHIPPED_CLEAN: bool = true;
+
+/// Held-out-source folds: fold `i` leaves out the `i`-th Indonesian and the `i`-th Malay
+/// source. Per fold, the word and affix tables fitted without them and their sentences (at
+/// most 2,000 per source, every k-th) with their inputs and classes.
+struct Fold {
+    x: Vec<[f64; 6]>,
+    y: Vec<usize>,
+}
+
+fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -> Vec<Fold> {
+    let mut out = Vec::new();
+    for i in 0..4 {
+        let (si, sz) = (i, 4 + i);
+        let train: Vec<&SpecDoc> = docs
+            .iter()
+            .filter(|d| d.source != si && d.source != sz)
+            .collect();
+        let (words, affixes) = fit_specialist(&train, p);
+        let mut fold = Fold {
+            x: Vec::new(),
+            y: Vec::new(),
+        };
+        for s in [si, sz] {
+            for sentence in held_out(docs, s) {
+                let b = broad[&(sentence as *const String)];
+                fold.x
+                    .push(specialist_inputs(&words, &affixes, sentence, b));
+                fold.y
+                    .push(docs.iter().find(|d| d.source == s).unwrap().class);
+            }
+        }
+        out.push(fold);
+    }
+    out
+}
+
+/// The held-out sentences of source `s`: at most 2,000, every k-th.
+fn held_out(docs: &[SpecDoc], s: usize) -> Vec<&String> {
+    let all: Vec<&String> = docs
+        .iter()
+        .filter(|d| d.source == s)
+        .flat_map(|d| d.sentences.iter())
+        .collect();
+    let step = all.len().div_ceil(2000).max(1);
+    all.into_iter().step_by(step).collect()
+}
+
+/// Which inputs of [`specialist_inputs`] a fit may use.
+fn used_inputs(p: SpecParams) -> [bool; 6] {
+    [true, true, p.affixes, p.affixes, p.broad, true]
+}
+
+/// Per fold [ind, zsm] accuracy of the logit `coef . x`, plus `offset`.
+fn fold_accuracy(folds: &[Fold], coef: &[f64; 6], offset: f64) -> Vec<[f64; 2]> {
+    folds
+        .iter()
+        .map(|f| {
+            let mut right = [0usize; 2];
+            let mut total = [0usize; 2];
+            for (x, &c) in f.x.iter().zip(&f.y) {
+                let z: f64 = (0..6).map(|j| coef[j] * x[j]).sum::<f64>() + offset;
+                total[c] += 1;
+                right[c] += ((z > 0.0) == (c == 1)) as usize;
+            }
+            [
+                right[0] as f64 / total[0].max(1) as f64,
+                right[1] as f64 / total[1].max(1) as f64,
+            ]
+        })
+        .collect()
+}
+
+fn mean_accuracy(acc: &[[f64; 2]]) -> f64 {
+    acc.iter().map(|a| (a[0] + a[1]) / 2.0).sum::<f64>() / acc.len() as f64
+}
+
+/// The combination fitted on the held-out folds: logistic regression, then the constant moved
+/// to the value that maximises the mean over folds of the two classes' mean accuracy.
+fn fit_combination(folds: &[Fold], p: SpecParams) -> ([f64; 6], Vec<[f64; 2]>) {
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    let mut g = Vec::new();
+    for (i, f) in folds.iter().enumerate() {
+        x.extend_from_slice(&f.x);
+        y.extend_from_slice(&f.y);
+        g.extend(std::iter::repeat_n(i, f.y.len()));
+    }
+    let mut coef = logistic(&x, &y, &g, used_inputs(p));
+    let offsets: Vec<f64> = (-60..=60).map(|o| o as f64 / 20.0).collect();
+    let best = offsets
+        .iter()
+        .copied()
+        .max_by(|&a, &b| {
+            mean_accuracy(&fold_accuracy(folds, &coef, a))
+                .total_cmp(&mean_accuracy(&fold_accuracy(folds, &coef, b)))
+                .then(b.abs().total_cmp(&a.abs()))
+        })
+        .unwrap();
+    coef[5] += best;
+    let acc = fold_accuracy(folds, &coef, 0.0);
+    (coef, acc)
+}
+
+/// The broad model's evidence for every held-out sentence (keyed by the sentence's address).
+fn broad_evidence(docs: &[SpecDoc]) -> HashMap<*const String, f64> {
+    let ident = sapu::langid::Identifier::default();
+    let mut out = HashMap::new();
+    for s in 0..8 {
+        for sentence in held_out(docs, s) {
+            out.insert(
+                sentence as *const String,
+                ident.broad_malay_logit(sentence) as f64,
+            );
+        }
+    }
+    out
+}
+
+/// Margin (nats) beyond which a training document that a specialist fitted without its source
+/// calls the other language is taken for a labelling error and dropped.
+const NOISE_MARGIN: f64 = 2.0;
+
+/// Drop the documents whose label the data contradicts: each document is scored (whole, at
+/// most its first 4,000 bytes) by the specialist of its held-out fold (weights fitted without
+/// its source, combination fitted on the folds); one called the other language with logit
+/// margin above [`NOISE_MARGIN`] is dropped. (The Malay news paragraphs hold many Indonesian
+/// school and education news items, for instance.) Returns the kept documents.
+fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
+    let broad = broad_evidence(&docs);
+    let (coef, _) = fit_combination(&folds(&docs, p, &broad), p);
+    let ident = sapu::langid::Identifier::default();
+    let mut noisy = vec![false; docs.len()];
+    for i in 0..4 {
+        let (si, sz) = (i, 4 + i);
+        let train: Vec<&SpecDoc> = docs
+            .iter()
+            .filter(|d| d.source != si && d.source != sz)
+            .collect();
+        let (words, affixes) = fit_specialist(&train, p);
+        for (j, d) in docs.iter().enumerate() {
+            if d.source != si && d.source != sz {
+                continue;
+            }
+            let cut = d.text.floor_char_boundary(4000);
+            let text = &d.text[..cut];
+            let b = ident.broad_malay_logit(text) as f64;
+            let x = specialist_inputs(&words, &affixes, text, b);
+            let z: f64 = (0..6).map(|k| coef[k] * x[k]).sum();
+            let signed = if d.class == 1 { z } else { -z };
+            noisy[j] = signed < -NOISE_MARGIN;
+        }
+    }
+    let mut dropped = [[0usize; 2]; 9];
+    for (d, &n) in docs.iter().zip(&noisy) {
+        dropped[d.source][n as usize] += 1;
+    }
+    let report: Vec<String> = dropped[..8]
+        .iter()
+        .enumerate()
+        .map(|(s, c)| format!("source {s}: {} of {}", c[1], c[0] + c[1]))
+        .collect();
+    eprintln!("specialist: dropped as mislabelled: {}", report.join(", "));
+    docs.into_iter()
+        .zip(noisy)
+        .filter(|(_, n)| !n)
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// Train the Indonesian/Malay specialist that ships: the combination is fitted on the
+/// held-out-source folds, the weights on every document.
+fn train_specialist() -> Result<Specialist> {
+    let docs = load_specialist_docs()?;
+    let docs = if SHIPPED_CLEAN {
+        drop_mislabelled(docs, SHIPPED)
+    } else {
+        docs
+    };
+    let broad = broad_evidence(&docs);
+    let (coef, acc) = fit_combination(&folds(&docs, SHIPPED, &broad), SHIPPED);
+    let all: Vec<&SpecDoc> = docs.iter().collect();
+    let (words, affixes) = fit_specialist(&all, SHIPPED);
+    let quantise = |w: f64| (w * SCALE).round().clamp(-127.0, 127.0) as i8;
+    let mut table: Vec<(u32, i8)> = words
+        .iter()
+        .map(|(&k, &w)| (k, quantise(w * coef[0])))
+        .chain(affixes.iter().map(|(&k, &w)| (k, quantise(w * coef[2]))))
+        .filter(|e| e.1 != 0)
+        .collect();
+    table.sort();
+    table.dedup_by_key(|w| w.0);
     eprintln!(
-        "specialist: {} words; bias per word {bias:.3}; dev accuracy ind/zsm {:.3}/{:.3} (bias 0: {:.3}/{:.3})",
-        words.len(), after[0], after[1], before[0], before[1]
+        "specialist: {} words, {} affixes; combination {coef:.3?}; held-out sources mean {:.4}, per fold ind/zsm {}",
+        words.len(),
+        affixes.len(),
+        mean_accuracy(&acc),
+        per_fold(&acc)
     );
-    Ok(Specialist { words, bias })
+    Ok(Specialist {
+        words: table,
+        bias: coef[1],
+        affix_bias: coef[3],
+        broad_weight: coef[4],
+        prior: coef[5],
+    })
+}
+
+fn per_fold(acc: &[[f64; 2]]) -> String {
+    acc.iter()
+        .map(|a| format!("{:.3}/{:.3}", a[0], a[1]))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Report (nothing is written) how specialist estimates do on sources they never saw: fold
 /// `i` trains on every source but the `i`-th Indonesian and the `i`-th Malay one and scores
-/// single sentences of those two, the per-word bias chosen to maximise the mean over folds of
-/// the two classes' mean accuracy. This is the domain shift the test sets (other news, chat)
-/// bring; see docs/langid.md for what it showed.
+/// single sentences of those two; the combination is fitted on the folds. This is the domain
+/// shift the test sets (other news, chat) bring; see docs/langid.md for what it showed.
 fn validate_specialist() -> Result<()> {
     let docs = load_specialist_docs()?;
     eprintln!("specialist: {} documents", docs.len());
-    let ind_sources: Vec<usize> = (0..4).collect();
-    let zsm_sources: Vec<usize> = (4..8).collect();
-    let grid = [
-        SpecParams {
-            min_count: 5.0,
-            balanced: false,
-            clip: 2.5,
-        },
-        SpecParams {
-            min_count: 2.0,
-            balanced: false,
-            clip: 2.5,
-        },
-        SpecParams {
-            min_count: 5.0,
-            balanced: true,
-            clip: 2.5,
-        },
-        SpecParams {
-            min_count: 2.0,
-            balanced: true,
-            clip: 2.5,
-        },
-        SpecParams {
-            min_count: 2.0,
-            balanced: true,
-            clip: 4.0,
-        },
-        SpecParams {
-            min_count: 2.0,
-            balanced: true,
-            clip: 1.5,
-        },
-    ];
-    // (fold, pieces): every held-out document's pieces, at most 2,000 per source (every k-th).
-    let mut folds: Vec<Vec<(Vec<u32>, usize)>> = Vec::new();
-    for i in 0..4 {
-        let mut pieces = Vec::new();
-        for s in [ind_sources[i], zsm_sources[i]] {
-            let mut all = Vec::new();
-            for d in docs.iter().filter(|d| d.source == s) {
-                sentences(d, &mut all);
-            }
-            let step = all.len().div_ceil(2000).max(1);
-            pieces.extend(all.into_iter().step_by(step));
-        }
-        folds.push(pieces);
-    }
-    let biases: Vec<f64> = (-40..=40).map(|b| b as f64 / 40.0).collect();
-    let mut best: Option<(f64, SpecParams, f64)> = None;
-    for p in grid {
-        // per fold, per bias: [ind accuracy, zsm accuracy]
-        let mut acc = vec![vec![[0f64; 2]; biases.len()]; 4];
-        for (i, pieces) in folds.iter().enumerate() {
-            let train: Vec<&SpecDoc> = docs
-                .iter()
-                .filter(|d| d.source != ind_sources[i] && d.source != zsm_sources[i])
-                .collect();
-            let table: HashMap<u32, f64> = fit_specialist(&train, p)
-                .into_iter()
-                .map(|(k, q)| (k, q as f64 / SCALE))
-                .collect();
-            let ev: Vec<(f64, f64, usize)> = pieces
-                .iter()
-                .map(|(keys, class)| {
-                    let (sum, n) = specialist_evidence(&table, keys);
-                    (sum, n, *class)
-                })
-                .collect();
-            for (bi, b) in biases.iter().enumerate() {
-                let mut right = [0usize; 2];
-                let mut total = [0usize; 2];
-                for (sum, n, class) in &ev {
-                    total[*class] += 1;
-                    right[*class] += ((sum + b * n > 0.0) == (*class == 1)) as usize;
+    let broad = broad_evidence(&docs);
+    let base = SpecParams {
+        min_count: 5.0,
+        clip: 2.5,
+        shrink: 0.0,
+        affixes: false,
+        broad: false,
+    };
+    let mut grid = vec![base];
+    for affixes in [false, true] {
+        for broad in [false, true] {
+            for shrink in [0.0, 0.01, 0.1] {
+                if (affixes, broad, shrink) != (false, false, 0.0) {
+                    grid.push(SpecParams {
+                        affixes,
+                        broad,
+                        shrink,
+                        ..base
+                    });
                 }
-                acc[i][bi] = [
-                    right[0] as f64 / total[0].max(1) as f64,
-                    right[1] as f64 / total[1].max(1) as f64,
-                ];
             }
         }
-        let mean = |bi: usize| acc.iter().map(|f| (f[bi][0] + f[bi][1]) / 2.0).sum::<f64>() / 4.0;
-        let bi = (0..biases.len())
-            .max_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(b.cmp(&a)))
-            .unwrap();
-        let per_fold: Vec<String> = acc
-            .iter()
-            .map(|f| format!("{:.3}/{:.3}", f[bi][0], f[bi][1]))
-            .collect();
-        eprintln!(
-            "specialist {p:?}: bias {:.3}: held-out sources mean {:.4}; per fold ind/zsm {}",
-            biases[bi],
-            mean(bi),
-            per_fold.join(" ")
-        );
-        if best.is_none_or(|b| mean(bi) > b.0) {
-            best = Some((mean(bi), p, biases[bi]));
-        }
     }
-    let (score, p, bias) = best.unwrap();
-    eprintln!("best on held-out sources: {p:?}, bias per word {bias:.3}: {score:.4}");
+    for p in &grid {
+        let f = folds(&docs, *p, &broad);
+        let (coef, acc) = fit_combination(&f, *p);
+        eprintln!(
+            "{p:?}: held-out sources mean {:.4}; per fold ind/zsm {}; combination {coef:.3?}",
+            mean_accuracy(&acc),
+            per_fold(&acc)
+        );
+    }
+    // The same after dropping mislabelled documents: the held-out sentences are then those
+    // of the kept documents too (the labels of the dropped ones are what is in doubt).
+    let clean = drop_mislabelled(docs, SHIPPED);
+    let broad = broad_evidence(&clean);
+    for p in &grid {
+        let f = folds(&clean, *p, &broad);
+        let (coef, acc) = fit_combination(&f, *p);
+        eprintln!(
+            "cleaned {p:?}: held-out sources mean {:.4}; per fold ind/zsm {}; combination {coef:.3?}",
+            mean_accuracy(&acc),
+            per_fold(&acc)
+        );
+    }
     Ok(())
 }
 
@@ -912,7 +1130,14 @@ fn encode_specialist(specialist: &Specialist, out: &mut Vec<u8>) {
         out.extend_from_slice(&k.to_le_bytes());
         out.push(*w as u8);
     }
-    out.extend_from_slice(&(specialist.bias as f32).to_le_bytes());
+    for x in [
+        specialist.bias,
+        specialist.affix_bias,
+        specialist.broad_weight,
+        specialist.prior,
+    ] {
+        out.extend_from_slice(&(x as f32).to_le_bytes());
+    }
 }
 
 /// Length of the broad part of a model file (everything before the specialist section).

@@ -57,14 +57,24 @@ pub fn lower(c: char) -> char {
 ///
 /// Han, kana and Thai-like scripts without spaces form long words; n-grams run across them.
 pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_ORDER] {
+    for_each_ngram_flagged(text, |order, key, _| f(order, key))
+}
+
+/// [`for_each_ngram`], also telling whether the n-gram's word starts with a capital letter.
+#[inline]
+pub fn for_each_ngram_flagged(text: &str, mut f: impl FnMut(usize, u32, bool)) -> [u32; MAX_ORDER] {
     let mut counts = [0u32; MAX_ORDER];
     let mut window = [FNV_SEED; MAX_ORDER];
     // `window[k]` holds the state of the n-gram of length k+1 ending at the current char.
     let mut len = 0usize;
+    let mut capital = false;
     for c in text.chars() {
         if !is_word_char(c) {
             len = 0;
             continue;
+        }
+        if len == 0 {
+            capital = c.is_uppercase();
         }
         let c = lower(c);
         len += 1;
@@ -75,7 +85,7 @@ pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_OR
         window[0] = push(FNV_SEED, c);
         for (k, state) in window.iter().enumerate().take(top) {
             counts[k] += 1;
-            f(k + 1, finish(*state));
+            f(k + 1, finish(*state), capital);
         }
     }
     counts
@@ -98,6 +108,78 @@ pub fn for_each_word_key(text: &str, mut f: impl FnMut(u32)) {
     }
     if len > 0 {
         f(finish(h));
+    }
+}
+
+/// Shortest word (in characters) whose affixes the specialist reads.
+pub const AFFIX_MIN_CHARS: usize = 4;
+
+const PREFIX_SEED: u64 = FNV_SEED ^ 0x2545_f491_4f6c_dd1d;
+const SUFFIX_SEED: u64 = FNV_SEED ^ 0x7f4a_7c15_9e37_79b9;
+
+/// The keys of one word's affixes (the word lowercased, at least [`AFFIX_MIN_CHARS`]
+/// characters): its first 2 and 3 characters and its last 2, 3 and 4, each kind hashed apart
+/// from words and n-grams. The trainer's view of [`for_each_affix_key`].
+pub fn affix_keys(word: &str) -> Vec<u32> {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    if n < AFFIX_MIN_CHARS {
+        return Vec::new();
+    }
+    let key = |seed: u64, cs: &[char]| finish(cs.iter().fold(seed, |h, &c| push(h, c)));
+    let mut out = Vec::with_capacity(5);
+    for k in 2..=3 {
+        out.push(key(PREFIX_SEED, &chars[..k]));
+    }
+    for k in 2..=4 {
+        out.push(key(SUFFIX_SEED, &chars[n - k..]));
+    }
+    out
+}
+
+/// Call `f(key)` for the affix keys ([`affix_keys`]) of every word of `text` that does not
+/// start with a capital letter (names and sentence starts are left out), without building
+/// the word.
+pub fn for_each_affix_key(text: &str, mut f: impl FnMut(u32)) {
+    let mut first = ['\0'; 3];
+    let mut last = ['\0'; 4];
+    let mut len = 0usize;
+    let mut capital = false;
+    let mut emit = |first: &[char; 3], last: &[char; 4], len: usize| {
+        if len < AFFIX_MIN_CHARS {
+            return;
+        }
+        for k in 2..=3 {
+            f(finish(
+                first[..k].iter().fold(PREFIX_SEED, |h, &c| push(h, c)),
+            ));
+        }
+        // `last` is a ring: the character at position i sits at `last[i % 4]`.
+        for k in 2..=4 {
+            let h = (len - k..len).fold(SUFFIX_SEED, |h, i| push(h, last[i % 4]));
+            f(finish(h));
+        }
+    };
+    for c in text.chars() {
+        if is_word_char(c) {
+            if len == 0 {
+                capital = c.is_uppercase();
+            }
+            let l = lower(c);
+            if len < 3 {
+                first[len] = l;
+            }
+            last[len % 4] = l;
+            len += 1;
+        } else if len > 0 {
+            if !capital {
+                emit(&first, &last, len);
+            }
+            len = 0;
+        }
+    }
+    if len > 0 && !capital {
+        emit(&first, &last, len);
     }
 }
 
@@ -165,6 +247,26 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(got[0], word_key("kerana"));
         assert_eq!(got[5], word_key("été"));
+    }
+
+    #[test]
+    fn affix_keys_match_the_word_view_and_skip_capitalised_words() {
+        let text = "Kerajaan universiti, Jakarta di kualiti; ÉCOLE perpustakaan";
+        let mut got = Vec::new();
+        for_each_affix_key(text, |k| got.push(k));
+        let mut want = Vec::new();
+        for w in ["universiti", "kualiti", "perpustakaan"] {
+            want.extend(affix_keys(w));
+        }
+        assert_eq!(got, want);
+        assert_eq!(affix_keys("di"), Vec::<u32>::new());
+        // "-ti" and "-iti" end both words; "-siti" and "-liti" and the prefixes differ.
+        let (u, k) = (affix_keys("universiti"), affix_keys("kualiti"));
+        assert_eq!(u.len(), 5);
+        assert_eq!(u[2..4], k[2..4]);
+        assert_ne!(u[4], k[4]);
+        assert_ne!(u[..2], k[..2]);
+        assert!(!u.contains(&word_key("iti")) && !u.contains(&ngram_key("iti")));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 
 use std::sync::OnceLock;
 
-use super::features::{for_each_ngram, for_each_word_key, MAX_ORDER};
+use super::features::{for_each_affix_key, for_each_ngram_flagged, for_each_word_key, MAX_ORDER};
 use super::model::{prefetch, Hit, Model, MAX_LANGS, MODEL_BYTES};
 
 /// Chunk size, in bytes, for the per-chunk votes (about two sentences).
@@ -78,48 +78,14 @@ impl Identifier {
     pub fn identify(&self, text: &str) -> Prediction {
         let m = model();
         let n = m.len();
-        let mut dist = [0f32; MAX_LANGS];
-        let mut weight_sum = 0f32;
-        let whole = BROAD_SAMPLE_BYTES.min(self.sample_bytes);
-        let broad = sample_windows(text, whole, BROAD_WINDOW_BYTES.min(whole / 3));
-        // Start and end first; the middle window only when they do not already agree
-        // decisively on one language (Indonesian and Malay count as one here).
-        let mut votes: [Option<(usize, f32)>; 3] = [None; 3];
-        for wi in [0, 2, 1] {
-            let Some(window) = broad[wi] else { continue };
-            if wi == 1 {
-                if let (Some((a, pa)), Some((b, pb))) = (votes[0], votes[2]) {
-                    if a == b && pa.min(pb) >= DECISIVE {
-                        continue;
-                    }
-                }
-            }
-            for chunk in chunks(window, CHUNK_BYTES) {
-                let (ll, total) = chunk_log_likelihoods(m, chunk);
-                if total == 0 {
-                    continue;
-                }
-                let k = SHARPNESS / (total as f32).sqrt();
-                let vote = softmax_into(m, &ll[..n], k, &mut dist[..n], total as f32);
-                votes[wi] = Some(votes[wi].map_or(vote, |v| {
-                    if v.0 == vote.0 {
-                        (v.0, v.1.min(vote.1))
-                    } else {
-                        (usize::MAX, 0.0)
-                    }
-                }));
-                weight_sum += total as f32;
-            }
-        }
-        if weight_sum == 0.0 {
+        let Some((mut dist, broad_logit)) = self.broad(m, text) else {
             return Prediction {
                 lang: UNDETERMINED,
                 score: 0.0,
                 top: Vec::new(),
             };
-        }
+        };
         let dist = &mut dist[..n];
-        dist.iter_mut().for_each(|p| *p /= weight_sum);
         let code = |i: usize| -> &'static str { m.codes[i].as_str() };
         // Indonesian and Malay compete as one language against the rest; the specialist then
         // splits their joint probability, reading the whole sample.
@@ -130,7 +96,7 @@ impl Identifier {
             .map(|i| dist[i])
             .fold(0f32, f32::max);
         if mass >= best_other {
-            let q = malay_probability(m, &sample(text, self.sample_bytes));
+            let q = malay_probability(m, &sample(text, self.sample_bytes), broad_logit);
             dist[zsm] = mass * q;
             dist[ind] = mass * (1.0 - q);
         }
@@ -153,6 +119,61 @@ impl Identifier {
             top,
         }
     }
+    /// The broad model's distribution over the languages (normalised) and its
+    /// Malay-vs-Indonesian evidence: the chunks' scaled log-likelihood ratio
+    /// `(ll_zsm - ll_ind) / sqrt(n-grams)` without the n-grams of words that start with a
+    /// capital (names such as Kuala Lumpur or Jakarta must not decide), averaged with the
+    /// chunks' weights. `None` when the sample has no letter.
+    fn broad(&self, m: &Model, text: &str) -> Option<([f32; MAX_LANGS], f32)> {
+        let n = m.len();
+        let mut dist = [0f32; MAX_LANGS];
+        let mut weight_sum = 0f32;
+        let mut malay = 0f32;
+        let whole = BROAD_SAMPLE_BYTES.min(self.sample_bytes);
+        let broad = sample_windows(text, whole, BROAD_WINDOW_BYTES.min(whole / 3));
+        // Start and end first; the middle window only when they do not already agree
+        // decisively on one language (Indonesian and Malay count as one here).
+        let mut votes: [Option<(usize, f32)>; 3] = [None; 3];
+        for wi in [0, 2, 1] {
+            let Some(window) = broad[wi] else { continue };
+            if wi == 1 {
+                if let (Some((a, pa)), Some((b, pb))) = (votes[0], votes[2]) {
+                    if a == b && pa.min(pb) >= DECISIVE {
+                        continue;
+                    }
+                }
+            }
+            for chunk in chunks(window, CHUNK_BYTES) {
+                let (ll, total, names) = chunk_log_likelihoods(m, chunk);
+                if total == 0 {
+                    continue;
+                }
+                let k = SHARPNESS / (total as f32).sqrt();
+                let vote = softmax_into(m, &ll[..n], k, &mut dist[..n], total as f32);
+                votes[wi] = Some(votes[wi].map_or(vote, |v| {
+                    if v.0 == vote.0 {
+                        (v.0, v.1.min(vote.1))
+                    } else {
+                        (usize::MAX, 0.0)
+                    }
+                }));
+                malay += (ll[m.zsm] - ll[m.ind] - names) * k * total as f32;
+                weight_sum += total as f32;
+            }
+        }
+        if weight_sum == 0.0 {
+            return None;
+        }
+        dist[..n].iter_mut().for_each(|p| *p /= weight_sum);
+        Some((dist, malay / weight_sum))
+    }
+
+    /// The broad model's Malay-vs-Indonesian evidence for `text` (see `broad`), 0 without
+    /// letters: what the trainer fits the specialist's combination on.
+    #[doc(hidden)]
+    pub fn broad_malay_logit(&self, text: &str) -> f32 {
+        self.broad(model(), text).map_or(0.0, |b| b.1)
+    }
 }
 
 /// Bytes the broad model reads: texts up to this size whole, longer ones through three
@@ -172,19 +193,26 @@ const DECISIVE: f32 = 0.99;
 /// N-grams hashed before their weights are looked up, so the look-ups' cache misses overlap.
 const BATCH: usize = 64;
 
-/// The broad model's log-likelihood of `chunk` per language and the chunk's n-gram count.
+/// The broad model's log-likelihood of `chunk` per language, the chunk's n-gram count, and the
+/// part of `ll_zsm - ll_ind` that comes from words starting with a capital letter.
 ///
 /// Character 1- and 2-grams repeat within a chunk (a 160-byte window has ~130 letters but ~25
 /// distinct ones) and nearly all of them have dense rows: they are counted first and each
 /// distinct one is added once, times its count. Longer n-grams go straight to the look-ups.
 /// The sums are integers, so the result is the same as adding every n-gram one by one.
-fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32) {
+fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32) {
     let n = m.len();
     let mut acc = Accumulator::new();
     let mut short = ShortGrams::new();
     let mut keys = [0u32; BATCH];
     let mut pending = 0usize;
-    let counts = for_each_ngram(chunk, |order, key| {
+    let mut names = [0u32; MAX_NAME_NGRAMS];
+    let mut n_names = 0usize;
+    let counts = for_each_ngram_flagged(chunk, |order, key, capital| {
+        if capital && n_names < MAX_NAME_NGRAMS {
+            names[n_names] = key;
+            n_names += 1;
+        }
         if order <= 2 && short.add(key) {
             return;
         }
@@ -217,7 +245,28 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32) {
         let base: f32 = counts.iter().zip(floors).map(|(&c, &f)| c as f32 * f).sum();
         *out = base + acc.wide[l] as f32 / m.scale;
     }
-    (ll, counts.iter().sum())
+    // The floors are the same for every language: only listed n-grams differ.
+    let mut name_diff = 0i32;
+    for &key in &names[..n_names] {
+        name_diff += weight_of(m.lookup(key), m.zsm) - weight_of(m.lookup(key), m.ind);
+    }
+    (ll, counts.iter().sum(), name_diff as f32 / m.scale)
+}
+
+/// N-grams of capitalised words whose Malay-vs-Indonesian weight is taken out per chunk.
+const MAX_NAME_NGRAMS: usize = 2048;
+
+/// The quantised weight `hit` gives language `lang` (0 when unlisted).
+fn weight_of(hit: Hit<'_>, lang: usize) -> i32 {
+    match hit {
+        Hit::None => 0,
+        Hit::One(l, w) => i32::from(l as usize == lang) * w as i32,
+        Hit::Sparse(p) => p
+            .iter()
+            .find(|&&(l, _)| l as usize == lang)
+            .map_or(0, |&(_, w)| w as i32),
+        Hit::Dense(row) => row[lang] as i32,
+    }
 }
 
 /// Distinct 1- and 2-grams counted per chunk; further ones go to the ordinary look-ups.
@@ -383,12 +432,18 @@ fn softmax_into(m: &Model, ll: &[f32], k: f32, dist: &mut [f32], weight: f32) ->
 /// Distinct words the specialist reads at most (a 1,024-byte sample has fewer than 520).
 const MAX_WORDS: usize = 1024;
 
-/// P(Malay | Indonesian or Malay), from the specialist's word weights over the sample's
-/// distinct words (names are not in the table: see the trainer). Words beyond the first
-/// [`MAX_WORDS`] are not read.
-fn malay_probability(m: &Model, windows: &[Option<&str>; 3]) -> f32 {
+/// Affix keys the specialist reads at most (five per word of four letters or more).
+const MAX_AFFIXES: usize = 5 * MAX_WORDS;
+
+/// P(Malay | Indonesian or Malay): the specialist's logit over the sample's distinct words and
+/// distinct affixes (names are not in the table: see the trainer; affixes are read only from
+/// words that do not start with a capital), plus the broad model's evidence `broad` times its
+/// weight and the prior. Words beyond the first [`MAX_WORDS`] are not read.
+fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 {
     let mut seen = [0u32; MAX_WORDS];
     let mut len = 0usize;
+    let mut affixes = [0u32; MAX_AFFIXES];
+    let mut n_affixes = 0usize;
     for w in windows.iter().flatten() {
         for_each_word_key(w, |k| {
             if len < MAX_WORDS {
@@ -396,20 +451,33 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3]) -> f32 {
                 len += 1;
             }
         });
+        for_each_affix_key(w, |k| {
+            if n_affixes < MAX_AFFIXES {
+                affixes[n_affixes] = k;
+                n_affixes += 1;
+            }
+        });
     }
-    let seen = &mut seen[..len];
-    seen.sort_unstable();
-    let mut logit = 0f32;
+    let mut logit = m.prior + m.broad_weight * broad;
+    logit += known_sum(m, &mut seen[..len], m.bias);
+    logit += known_sum(m, &mut affixes[..n_affixes], m.affix_bias);
+    1.0 / (1.0 + (-logit).exp())
+}
+
+/// Sum over the distinct keys of `keys` the table lists of their weight plus `bias`.
+fn known_sum(m: &Model, keys: &mut [u32], bias: f32) -> f32 {
+    keys.sort_unstable();
+    let mut sum = 0f32;
     let mut prev = None;
-    for &k in seen.iter() {
+    for &k in keys.iter() {
         if prev != Some(k) {
             if let Some(w) = m.words.get(k) {
-                logit += w + m.bias;
+                sum += w + bias;
             }
             prev = Some(k);
         }
     }
-    1.0 / (1.0 + (-logit).exp())
+    sum
 }
 
 /// The part of `text` the identifier reads: all of it up to `max` bytes, else three windows

@@ -10,6 +10,8 @@
 //! f32 scale
 //! u32 W; W x { u32 word key, i8 weight }                    (specialist: (ln p_zsm - ln p_ind) * scale)
 //! f32 specialist bias (nats, added once per known word)
+//! f32 specialist affix bias (nats, added once per known affix; affix weights share the word table)
+//! f32 broad weight (times the broad model's Malay-vs-Indonesian log-ratio), f32 prior (nats)
 //! ```
 
 use super::features::MAX_ORDER;
@@ -35,6 +37,12 @@ pub(crate) struct Model {
     pub words: WordTable,
     /// Specialist bias, in nats, added once per known word.
     pub bias: f32,
+    /// Specialist bias, in nats, added once per known affix.
+    pub affix_bias: f32,
+    /// Weight of the broad model's Malay-vs-Indonesian log-ratio in the specialist's logit.
+    pub broad_weight: f32,
+    /// Constant added to the specialist's logit (nats; negative leans to Indonesian).
+    pub prior: f32,
     /// Index of Indonesian (`ind`) and of Malay (`zsm`).
     pub ind: usize,
     pub zsm: usize,
@@ -100,6 +108,9 @@ impl Model {
         }
         let words = WordTable::new(&entries);
         let bias = r.f32();
+        let affix_bias = r.f32();
+        let broad_weight = r.f32();
+        let prior = r.f32();
         assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
         assert!(
             n_langs <= MAX_LANGS,
@@ -145,6 +156,9 @@ impl Model {
             scale,
             words,
             bias,
+            affix_bias,
+            broad_weight,
+            prior,
             ind,
             zsm,
             dense,

@@ -306,3 +306,36 @@ fn middle_window_is_skipped_when_start_and_end_agree() {
     mixed_changed.replace_range(mid - 20..mid + 20, &"ы".repeat(20));
     assert_ne!(identify(&mixed).top, identify(&mixed_changed).top);
 }
+
+/// P(zsm | zsm or ind) of a prediction.
+fn malay_share(p: &Prediction) -> f32 {
+    let get = |l: &str| p.top.iter().find(|t| t.0 == l).map_or(0.0, |t| t.1);
+    get("zsm") / (get("zsm") + get("ind")).max(f32::MIN_POSITIVE)
+}
+
+#[test]
+fn one_distinctive_word_decides_between_indonesian_and_malay() {
+    let pairs = [
+        (
+            "Saya tidak datang kerana hujan.",
+            "Saya tidak datang karena hujan.",
+        ),
+        (
+            "Dia mahu membeli kereta baharu.",
+            "Dia mau membeli mobil baru.",
+        ),
+    ];
+    for (zsm, ind) in pairs {
+        assert_eq!(identify(zsm).lang, "zsm", "{zsm}: {:?}", identify(zsm).top);
+        assert_eq!(identify(ind).lang, "ind", "{ind}: {:?}", identify(ind).top);
+    }
+}
+
+#[test]
+fn names_alone_do_not_decide_between_indonesian_and_malay() {
+    let place = |p: &str| identify(&format!("Mereka tinggal di {p} bersama keluarga."));
+    let (kl, jakarta) = (place("Kuala Lumpur"), place("Jakarta"));
+    assert_eq!(kl.lang, jakarta.lang, "{:?} vs {:?}", kl.top, jakarta.top);
+    let (a, b) = (malay_share(&kl), malay_share(&jakarta));
+    assert!((a - b).abs() < 0.02, "Kuala Lumpur {a} vs Jakarta {b}");
+}
