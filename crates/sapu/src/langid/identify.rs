@@ -248,7 +248,8 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
     // The floors are the same for every language: only listed n-grams differ.
     let mut name_diff = 0i32;
     for &key in &names[..n_names] {
-        name_diff += weight_of(m.lookup(key), m.zsm) - weight_of(m.lookup(key), m.ind);
+        let hit = m.lookup(key);
+        name_diff += weight_of(&hit, m.zsm) - weight_of(&hit, m.ind);
     }
     (ll, counts.iter().sum(), name_diff as f32 / m.scale)
 }
@@ -257,8 +258,8 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
 const MAX_NAME_NGRAMS: usize = 2048;
 
 /// The quantised weight `hit` gives language `lang` (0 when unlisted).
-fn weight_of(hit: Hit<'_>, lang: usize) -> i32 {
-    match hit {
+fn weight_of(hit: &Hit<'_>, lang: usize) -> i32 {
+    match *hit {
         Hit::None => 0,
         Hit::One(l, w) => i32::from(l as usize == lang) * w as i32,
         Hit::Sparse(p) => p
