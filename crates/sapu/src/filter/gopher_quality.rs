@@ -30,6 +30,7 @@ use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
 };
 use crate::text::word_cache::{self, Words};
+use crate::text::words::{BYTE_CLASS, DIGIT, LETTER, MULTI};
 use crate::text::{self, chars};
 
 /// The `gopher_quality` recipe table. Defaults are datatrove's (from the Gopher paper); `0`
@@ -273,7 +274,7 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
         let seen = w
             .bytes()
-            .fold(0u8, |acc, b| acc | ASCII_CLASS[usize::from(b)]);
+            .fold(0u8, |acc, b| acc | BYTE_CLASS[usize::from(b)]);
         let (content, alpha) = if seen & MULTI == 0 {
             (seen & (LETTER | DIGIT) != 0, seen & LETTER != 0)
         } else {
@@ -394,30 +395,6 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         r.min_stop_words > 0 && found < r.min_stop_words,
     );
 }
-
-const LETTER: u8 = 1;
-const DIGIT: u8 = 2;
-const MULTI: u8 = 4;
-
-/// Per byte: ASCII letter, ASCII digit, or part of a multi-byte character.
-static ASCII_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c >= 0x80 {
-            MULTI
-        } else if c.is_ascii_alphabetic() {
-            LETTER
-        } else if c.is_ascii_digit() {
-            DIGIT
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
 
 /// A word of at most 8 bytes as one integer (zero-padded), with its length.
 #[inline]

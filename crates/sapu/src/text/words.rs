@@ -458,17 +458,18 @@ const ID_HTML_SUFFIXES: &[&str] = &[
     "</a>",
 ];
 
-const LETTER: u8 = 1;
-const DIGIT: u8 = 2;
+pub(crate) const LETTER: u8 = 1;
+pub(crate) const DIGIT: u8 = 2;
 /// Any other ASCII character but whitespace.
 const OTHER: u8 = 4;
 /// ASCII whitespace (Python's `str.isspace`).
 const SPACE: u8 = 8;
 /// A byte of a multi-byte character.
-const MULTI: u8 = 16;
+pub(crate) const MULTI: u8 = 16;
 
-/// The class of each byte, for the chunk scan of [`split_words`].
-static BYTE_CLASS: [u8; 256] = {
+/// The class of each byte, for the chunk scan of [`split_words`] (and the quality filters'
+/// per-word ASCII checks).
+pub(crate) static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
