@@ -694,28 +694,22 @@ fn specialist_inputs(
     text: &str,
     broad: f64,
 ) -> [f64; 6] {
-    let mut x = [0.0, 0.0, 0.0, 0.0, broad, 1.0];
     let mut keys = Vec::new();
     for_each_word_key(text, |k| keys.push(k));
-    keys.sort_unstable();
-    keys.dedup();
-    for k in &keys {
-        if let Some(w) = words.get(k) {
-            x[0] += w;
-            x[1] += 1.0;
-        }
-    }
+    let (word_sum, known_words) = known_weights(&mut keys, words);
     keys.clear();
     for_each_affix_key(text, |k| keys.push(k));
+    let (affix_sum, known_affixes) = known_weights(&mut keys, affixes);
+    [word_sum, known_words, affix_sum, known_affixes, broad, 1.0]
+}
+
+/// The sum of the weights `table` gives the distinct `keys`, and how many it knows.
+fn known_weights(keys: &mut Vec<u32>, table: &HashMap<u32, f64>) -> (f64, f64) {
     keys.sort_unstable();
     keys.dedup();
-    for k in &keys {
-        if let Some(w) = affixes.get(k) {
-            x[2] += w;
-            x[3] += 1.0;
-        }
-    }
-    x
+    keys.iter()
+        .filter_map(|k| table.get(k))
+        .fold((0.0, 0.0), |(sum, n), w| (sum + w, n + 1.0))
 }
 
 /// Class-balanced logistic regression (each (group, class) weighs the same) of `y` on `x`,
