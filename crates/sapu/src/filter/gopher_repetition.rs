@@ -984,6 +984,22 @@ mod tests {
         repeated
     }
 
+    /// The words joined by spaces, run through the filter with `annotate_only`: the annotated
+    /// document, the words as `&str` and the text's length in characters (the divisor of
+    /// datatrove's fractions).
+    fn annotated(words: &[String]) -> (Document, Vec<&str>, f64) {
+        let text = words.join(" ");
+        let c = GopherRepetitionConfig {
+            annotate_only: true,
+            ..Default::default()
+        };
+        let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
+            panic!("removed")
+        };
+        let refs = words.iter().map(String::as_str).collect();
+        (doc, refs, text.chars().count() as f64)
+    }
+
     /// datatrove's `find_top_duplicate`, written plainly: characters of the most frequent
     /// space-joined n-gram (first seen wins a tie) times its count.
     fn find_top_duplicate(words: &[&str], n: usize) -> usize {
@@ -1022,20 +1038,11 @@ mod tests {
         );
         texts.push(tie);
         for words in texts {
-            let text = words.join(" ");
-            let c = GopherRepetitionConfig {
-                annotate_only: true,
-                ..Default::default()
-            };
-            let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
-                panic!("removed")
-            };
-            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            let len = text.chars().count() as f64;
+            let (doc, refs, len) = annotated(&words);
             for n in 2..=4 {
                 let want = languages::round6(find_top_duplicate(&refs, n) as f64 / len);
                 let got = &doc.metadata["quality"][format!("top_{n}_gram")];
-                assert_eq!(got.as_f64(), Some(want), "{text}, n {n}");
+                assert_eq!(got.as_f64(), Some(want), "{}, n {n}", refs.join(" "));
             }
         }
     }
@@ -1058,16 +1065,7 @@ mod tests {
                     _ => words.push(format!("w{}", state >> 40)),
                 }
             }
-            let text = words.join(" ");
-            let c = GopherRepetitionConfig {
-                annotate_only: true,
-                ..Default::default()
-            };
-            let Outcome::Keep(doc) = run_with(c, &text, Some("eng")) else {
-                panic!("removed")
-            };
-            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            let len = text.chars().count() as f64;
+            let (doc, refs, len) = annotated(&words);
             for n in 5..=10 {
                 let want = languages::round6(find_all_duplicate(&refs, n) as f64 / len);
                 let got = &doc.metadata["quality"][format!("duplicated_{n}_n_grams")];
