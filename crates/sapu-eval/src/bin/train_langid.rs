@@ -611,8 +611,11 @@ fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
     Ok(docs)
 }
 
+/// The specialist's word and affix weight tables.
+type Tables = (HashMap<u32, f64>, HashMap<u32, f64>);
+
 /// Word and affix weights (key -> log-ratio zsm/ind, nats, unscaled) from `docs`.
-fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> (HashMap<u32, f64>, HashMap<u32, f64>) {
+fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
     // case[word] = (occurrences, capitalised occurrences), cased sources only.
     let mut case: HashMap<u32, (u32, u32)> = HashMap::new();
     for d in docs.iter().filter(|d| d.cased) {
@@ -806,15 +809,21 @@ struct Fold {
     y: Vec<usize>,
 }
 
+/// Fold `i`'s left-out sources (the `i`-th Indonesian and the `i`-th Malay one) and the word
+/// and affix tables fitted on the other documents.
+fn fit_without_fold(docs: &[SpecDoc], i: usize, p: SpecParams) -> ([usize; 2], Tables) {
+    let (si, sz) = (i, 4 + i);
+    let train: Vec<&SpecDoc> = docs
+        .iter()
+        .filter(|d| d.source != si && d.source != sz)
+        .collect();
+    ([si, sz], fit_specialist(&train, p))
+}
+
 fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -> Vec<Fold> {
     let mut out = Vec::new();
     for i in 0..4 {
-        let (si, sz) = (i, 4 + i);
-        let train: Vec<&SpecDoc> = docs
-            .iter()
-            .filter(|d| d.source != si && d.source != sz)
-            .collect();
-        let (words, affixes) = fit_specialist(&train, p);
+        let ([si, sz], (words, affixes)) = fit_without_fold(docs, i, p);
         let mut fold = Fold {
             x: Vec::new(),
             y: Vec::new(),
@@ -930,12 +939,7 @@ fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
     let ident = sapu::langid::Identifier::default();
     let mut noisy = vec![false; docs.len()];
     for i in 0..4 {
-        let (si, sz) = (i, 4 + i);
-        let train: Vec<&SpecDoc> = docs
-            .iter()
-            .filter(|d| d.source != si && d.source != sz)
-            .collect();
-        let (words, affixes) = fit_specialist(&train, p);
+        let ([si, sz], (words, affixes)) = fit_without_fold(&docs, i, p);
         for (j, d) in docs.iter().enumerate() {
             if d.source != si && d.source != sz {
                 continue;
