@@ -76,27 +76,53 @@ fn first_pass(dom: &Dom, p: &Params) -> (Measures, u32, Vec<u32>) {
 
 /// The main text of a parsed page, empty when there is none.
 pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
-    let (mut m, body, order) = first_pass(dom, p);
-    let before = m.good[body as usize];
-    drop_chrome(dom, body, &order, p, CHROME | CLASS_CHROME, &mut m);
-    let blocks = measure_blocks(dom, body, &mut m);
-    rate_blocks(dom, &blocks, p, &mut m);
-    let (container, lead) = choose_container(dom, body, &blocks, p, &m);
-    let got = m.good[container as usize];
-    if got < FALLBACK_BELOW && before >= 3 * got.max(p.min_block_chars) {
+    let first = select(dom, p, CHROME | CLASS_CHROME);
+    let got = first.good();
+    if got < FALLBACK_BELOW && first.before >= 3 * got.max(p.min_block_chars) {
         // Little is left once chrome-named elements are gone, but they held much text: the
         // class names misled (a forum's posts named `comment`, sections `--has-ads`). Try
         // again dropping only chrome by tag and role.
-        let (mut m2, body, order) = first_pass(dom, p);
-        drop_chrome(dom, body, &order, p, CHROME, &mut m2);
-        let blocks = measure_blocks(dom, body, &mut m2);
-        rate_blocks(dom, &blocks, p, &mut m2);
-        let (c2, lead2) = choose_container(dom, body, &blocks, p, &m2);
-        if m2.good[c2 as usize] >= 2 * got + p.min_block_chars {
-            return write_text(dom, &lead2, c2, p, &m2);
+        let second = select(dom, p, CHROME);
+        if second.good() >= 2 * got + p.min_block_chars {
+            return second.write(dom, p);
         }
     }
-    write_text(dom, &lead, container, p, &m)
+    first.write(dom, p)
+}
+
+/// One choice of the main text: the measures after dropping the chrome `mask` names, the
+/// chosen container with its lead, and the page's good text before the drop.
+struct Selection {
+    m: Measures,
+    container: u32,
+    lead: Vec<u32>,
+    before: u32,
+}
+
+impl Selection {
+    /// Good text of the chosen container.
+    fn good(&self) -> u32 {
+        self.m.good[self.container as usize]
+    }
+
+    fn write(&self, dom: &Dom, p: &Params) -> String {
+        write_text(dom, &self.lead, self.container, p, &self.m)
+    }
+}
+
+fn select(dom: &Dom, p: &Params, mask: u8) -> Selection {
+    let (mut m, body, order) = first_pass(dom, p);
+    let before = m.good[body as usize];
+    drop_chrome(dom, body, &order, p, mask, &mut m);
+    let blocks = measure_blocks(dom, body, &mut m);
+    rate_blocks(dom, &blocks, p, &mut m);
+    let (container, lead) = choose_container(dom, body, &blocks, p, &m);
+    Selection {
+        m,
+        container,
+        lead,
+        before,
+    }
 }
 
 /// A container with less good text than this is checked against a second choice.
