@@ -295,12 +295,6 @@ mod tests {
         let mut st = StageStats::default();
         s.observe(0, &docs, &mut st).unwrap();
         let err = s.finish(&mut st).unwrap_err().to_string();
-        assert!(
-            err.starts_with(&format!(
-                "cannot read the dedup spill file in `{}`: ",
-                dir.path().display()
-            )),
-            "{err}"
-        );
+        RecordStore::assert_read_error_in(&err, dir.path());
     }
 }

@@ -293,13 +293,7 @@ fn an_unreadable_spill_file_is_an_error_of_finish() {
     let mut st = StageStats::default();
     s.observe(0, &corpus(), &mut st).unwrap();
     let err = s.finish(&mut st).unwrap_err().to_string();
-    assert!(
-        err.starts_with(&format!(
-            "cannot read the dedup spill file in `{}`: ",
-            dir.path().display()
-        )),
-        "{err}"
-    );
+    RecordStore::assert_read_error_in(&err, dir.path());
 }
 
 #[test]

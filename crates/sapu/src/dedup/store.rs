@@ -158,6 +158,18 @@ impl RecordStore {
         Self::create_in(1, dir).unwrap().with_file(write_only)
     }
 
+    /// Panics unless `err` is the error of a failed spill-file read in `dir`.
+    #[cfg(test)]
+    pub(crate) fn assert_read_error_in(err: &str, dir: &Path) {
+        assert!(
+            err.starts_with(&format!(
+                "cannot read the dedup spill file in `{}`: ",
+                dir.display()
+            )),
+            "{err}"
+        );
+    }
+
     /// The raw bytes of record `i`.
     fn bytes(&self, i: usize) -> Result<Vec<u8>, StageError> {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
