@@ -1045,28 +1045,21 @@ fn validate_specialist() -> Result<()> {
             }
         }
     }
-    for p in &grid {
-        let f = folds(&docs, *p, &broad);
-        let (coef, acc) = fit_combination(&f, *p);
-        eprintln!(
-            "{p:?}: held-out sources mean {:.4}; per fold ind/zsm {}; combination {coef:.3?}",
-            mean_accuracy(&acc),
-            per_fold(&acc)
-        );
-    }
+    let report = |label: &str, docs: &[SpecDoc], broad: &HashMap<*const String, f64>| {
+        for p in &grid {
+            let (coef, acc) = fit_combination(&folds(docs, *p, broad), *p);
+            eprintln!(
+                "{label}{p:?}: held-out sources mean {:.4}; per fold ind/zsm {}; combination {coef:.3?}",
+                mean_accuracy(&acc),
+                per_fold(&acc)
+            );
+        }
+    };
+    report("", &docs, &broad);
     // The same after dropping mislabelled documents: the held-out sentences are then those
     // of the kept documents too (the labels of the dropped ones are what is in doubt).
     let clean = drop_mislabelled(docs, SHIPPED);
-    let broad = broad_evidence(&clean);
-    for p in &grid {
-        let f = folds(&clean, *p, &broad);
-        let (coef, acc) = fit_combination(&f, *p);
-        eprintln!(
-            "cleaned {p:?}: held-out sources mean {:.4}; per fold ind/zsm {}; combination {coef:.3?}",
-            mean_accuracy(&acc),
-            per_fold(&acc)
-        );
-    }
+    report("cleaned ", &clean, &broad_evidence(&clean));
     Ok(())
 }
 
