@@ -19,7 +19,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use sapu::langid::features::{
-    for_each_affix_key, for_each_word, for_each_word_key, is_word_char, lower, ngram_key, word_key,
+    for_each_affix_key, for_each_word, for_each_word_key, is_ngram_char, lower, ngram_key, word_key,
 };
 
 /// Most frequent n-grams kept per language and order (orders 2..=5; unigrams are all kept).
@@ -415,7 +415,7 @@ fn prune(code: &str, mut orders: [Vec<(String, f64)>; 5]) -> LangTable {
 fn counted_table(code: &str, text: &str) -> LangTable {
     let mut counts: [BTreeMap<String, u32>; 5] = Default::default();
     for word in text
-        .split(|c: char| !is_word_char(c))
+        .split(|c: char| !is_ngram_char(c))
         .filter(|w| !w.is_empty())
     {
         let chars: Vec<char> = word.chars().map(lower).collect();
@@ -452,7 +452,7 @@ fn mean_log_prob(t: &LangTable, text: &str) -> ([f64; 5], [f64; 5]) {
     let mut n = [0usize; 5];
     let mut hit = [0usize; 5];
     for word in text
-        .split(|c: char| !is_word_char(c))
+        .split(|c: char| !is_ngram_char(c))
         .filter(|w| !w.is_empty())
     {
         let chars: Vec<char> = word.chars().map(lower).collect();

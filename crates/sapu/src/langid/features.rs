@@ -42,6 +42,20 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x1000..=0x109F)
 }
 
+/// Whether a character belongs to a broad-model n-gram: letters only, as in lingua's tables
+/// (which list only letters, category L). A combining mark (an Indic or Thai vowel sign, a
+/// virama, an Arabic or Hebrew vowel point, a decomposed accent) ends the n-gram run like a
+/// space: lingua counted only n-grams of consecutive letters, so an n-gram that spans a vowel
+/// sign can never match a lingua language and would only match the UDHR-counted ones.
+#[inline]
+pub fn is_ngram_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        c.is_alphabetic() && !unicode_normalization::char::is_combining_mark(c)
+    }
+}
+
 /// Lowercase one character (first char of its lowercase mapping; enough for n-gram features).
 #[inline]
 pub fn lower(c: char) -> char {
@@ -53,7 +67,7 @@ pub fn lower(c: char) -> char {
 }
 
 /// Call `f(order, key)` for every character n-gram (orders 1 to [`MAX_ORDER`]) inside every
-/// word of `text`; returns the number of n-grams seen per order (index 0 is order 1).
+/// run of letters ([`is_ngram_char`]) of `text`; returns the number of n-grams seen per order (index 0 is order 1).
 ///
 /// Han, kana and Thai-like scripts without spaces form long words; n-grams run across them.
 pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_ORDER] {
@@ -69,7 +83,7 @@ pub fn for_each_ngram_flagged(text: &str, mut f: impl FnMut(usize, u32, bool)) -
     let mut len = 0usize;
     let mut capital = false;
     for c in text.chars() {
-        if !is_word_char(c) {
+        if !is_ngram_char(c) {
             len = 0;
             continue;
         }
@@ -233,6 +247,22 @@ mod tests {
             fives,
             vec![ngram_key("abcde"), ngram_key("bcdef"), ngram_key("cdefg")]
         );
+    }
+
+    #[test]
+    fn ngrams_stop_at_combining_marks_like_lingua_tables() {
+        // नमस्ते: न म स, virama, त, vowel sign e. Lingua lists only letter runs, so the
+        // n-grams are those of "नमस" and "त"; a decomposed accent splits a Latin word too.
+        let mut seen = Vec::new();
+        let counts = for_each_ngram("नमस्ते", |order, key| seen.push((order, key)));
+        assert_eq!(counts, [4, 2, 1, 0, 0]);
+        assert!(seen.contains(&(3, ngram_key("नमस"))));
+        assert!(seen.contains(&(1, ngram_key("त"))));
+        assert_eq!(for_each_ngram("cafe\u{301}s", |_, _| {}), [5, 3, 2, 1, 0]);
+        // Specialist words keep their marks: one word, not two.
+        let mut words = 0;
+        for_each_word_key("नमस्ते", |_| words += 1);
+        assert_eq!(words, 1);
     }
 
     #[test]
