@@ -154,11 +154,19 @@ pub fn affix_keys(word: &str) -> Vec<u32> {
 /// Call `f(key)` for the affix keys ([`affix_keys`]) of every word of `text` that does not
 /// start with a capital letter (names and sentence starts are left out), without building
 /// the word.
-pub fn for_each_affix_key(text: &str, mut f: impl FnMut(u32)) {
+pub fn for_each_affix_key(text: &str, f: impl FnMut(u32)) {
+    for_each_word_and_affix_key(text, |_| {}, f);
+}
+
+/// [`for_each_word_key`] and [`for_each_affix_key`] in one pass over `text`: `word(key)` for
+/// every word, `affix(key)` for the affixes of every word that does not start with a capital.
+#[inline]
+pub fn for_each_word_and_affix_key(text: &str, mut word: impl FnMut(u32), mut f: impl FnMut(u32)) {
     let mut first = ['\0'; 3];
     let mut last = ['\0'; 4];
     let mut len = 0usize;
     let mut capital = false;
+    let mut h = WORD_SEED;
     let mut emit = |first: &[char; 3], last: &[char; 4], len: usize| {
         if len < AFFIX_MIN_CHARS {
             return;
@@ -180,20 +188,26 @@ pub fn for_each_affix_key(text: &str, mut f: impl FnMut(u32)) {
                 capital = c.is_uppercase();
             }
             let l = lower(c);
+            h = push(h, l);
             if len < 3 {
                 first[len] = l;
             }
             last[len % 4] = l;
             len += 1;
         } else if len > 0 {
+            word(finish(h));
+            h = WORD_SEED;
             if !capital {
                 emit(&first, &last, len);
             }
             len = 0;
         }
     }
-    if len > 0 && !capital {
-        emit(&first, &last, len);
+    if len > 0 {
+        word(finish(h));
+        if !capital {
+            emit(&first, &last, len);
+        }
     }
 }
 
@@ -297,6 +311,19 @@ mod tests {
         assert_ne!(u[4], k[4]);
         assert_ne!(u[..2], k[..2]);
         assert!(!u.contains(&word_key("iti")) && !u.contains(&ngram_key("iti")));
+    }
+
+    #[test]
+    fn one_pass_gives_the_word_and_affix_keys_of_the_two_passes() {
+        let text = "Kerajaan universiti, Jakarta di kualiti; ÉCOLE perpustakaan baru";
+        let (mut words, mut affixes) = (Vec::new(), Vec::new());
+        for_each_word_key(text, |k| words.push(k));
+        for_each_affix_key(text, |k| affixes.push(k));
+        let (mut w1, mut a1) = (Vec::new(), Vec::new());
+        for_each_word_and_affix_key(text, |k| w1.push(k), |k| a1.push(k));
+        assert_eq!(words.len(), 8);
+        assert_eq!(affixes.len(), 20);
+        assert_eq!((w1, a1), (words, affixes));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 
 use std::sync::OnceLock;
 
-use super::features::{for_each_affix_key, for_each_ngram_flagged, for_each_word_key, MAX_ORDER};
+use super::features::{for_each_ngram_flagged, for_each_word_and_affix_key, MAX_ORDER};
 use super::model::{prefetch, Hit, Model, MAX_LANGS, MODEL_BYTES};
 
 /// Chunk size, in bytes, for the per-chunk votes (about two sentences).
@@ -205,25 +205,21 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
     let mut acc = Accumulator::new();
     let mut short = ShortGrams::new();
     let mut keys = [0u32; BATCH];
+    let mut capitals = [false; BATCH];
     let mut pending = 0usize;
-    let mut names = [0u32; MAX_NAME_NGRAMS];
-    let mut n_names = 0usize;
     let counts = for_each_ngram_flagged(chunk, |order, key, capital| {
-        if capital && n_names < MAX_NAME_NGRAMS {
-            names[n_names] = key;
-            n_names += 1;
-        }
-        if order <= 2 && short.add(key) {
+        if order <= 2 && short.add(key, capital) {
             return;
         }
         keys[pending] = key;
+        capitals[pending] = capital;
         pending += 1;
         if pending == BATCH {
-            acc.add_all(m, &keys, n);
+            acc.add_all(m, &keys, &capitals, n);
             pending = 0;
         }
     });
-    acc.add_all(m, &keys[..pending], n);
+    acc.add_all(m, &keys[..pending], &capitals[..pending], n);
     acc.flush(n);
     // The same three passes as `add_all`: prefetch the slots, look up and prefetch the rows,
     // then add.
@@ -237,7 +233,9 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
         prefetch_hit(*h);
     }
     for (&h, &i) in hits.iter().zip(short_used) {
-        acc.add_times(h, short.slots[i as usize].1 as u32, n);
+        let (_, count, capitals) = short.slots[i as usize];
+        acc.add_times(h, count as u32, n);
+        acc.names += capitals as i32 * (weight_of(&h, m.zsm) - weight_of(&h, m.ind));
     }
     let mut ll = [0f32; MAX_LANGS];
     for (l, out) in ll[..n].iter_mut().enumerate() {
@@ -246,16 +244,8 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
         *out = base + acc.wide[l] as f32 / m.scale;
     }
     // The floors are the same for every language: only listed n-grams differ.
-    let mut name_diff = 0i32;
-    for &key in &names[..n_names] {
-        let hit = m.lookup(key);
-        name_diff += weight_of(&hit, m.zsm) - weight_of(&hit, m.ind);
-    }
-    (ll, counts.iter().sum(), name_diff as f32 / m.scale)
+    (ll, counts.iter().sum(), acc.names as f32 / m.scale)
 }
-
-/// N-grams of capitalised words whose Malay-vs-Indonesian weight is taken out per chunk.
-const MAX_NAME_NGRAMS: usize = 2048;
 
 /// The quantised weight `hit` gives language `lang` (0 when unlisted).
 fn weight_of(hit: &Hit<'_>, lang: usize) -> i32 {
@@ -273,9 +263,10 @@ fn weight_of(hit: &Hit<'_>, lang: usize) -> i32 {
 /// Distinct 1- and 2-grams counted per chunk; further ones go to the ordinary look-ups.
 const SHORT_CAP: usize = 256;
 
-/// A small open-addressed count table of n-gram keys (key 0 is not stored).
+/// A small open-addressed count table of n-gram keys (key 0 is not stored): per key, how
+/// often it occurs and how often in a word that starts with a capital.
 struct ShortGrams {
-    slots: [(u32, u16); SHORT_CAP * 2],
+    slots: [(u32, u16, u16); SHORT_CAP * 2],
     used: [u16; SHORT_CAP],
     len: usize,
 }
@@ -283,7 +274,7 @@ struct ShortGrams {
 impl ShortGrams {
     fn new() -> Self {
         ShortGrams {
-            slots: [(0, 0); SHORT_CAP * 2],
+            slots: [(0, 0, 0); SHORT_CAP * 2],
             used: [0; SHORT_CAP],
             len: 0,
         }
@@ -291,20 +282,21 @@ impl ShortGrams {
 
     /// Count `key`; false when it is not counted here (table full, or key 0).
     #[inline]
-    fn add(&mut self, key: u32) -> bool {
+    fn add(&mut self, key: u32, capital: bool) -> bool {
         let mask = SHORT_CAP * 2 - 1;
         let mut s = (key.wrapping_mul(0x9E37_79B1) >> 20) as usize & mask;
         loop {
-            let (k, c) = self.slots[s];
+            let (k, c, _) = self.slots[s];
             if k == key && key != 0 && c < u16::MAX {
                 self.slots[s].1 += 1;
+                self.slots[s].2 += capital as u16;
                 return true;
             }
             if k == 0 {
                 if key == 0 || self.len == SHORT_CAP {
                     return false;
                 }
-                self.slots[s] = (key, 1);
+                self.slots[s] = (key, 1, capital as u16);
                 self.used[self.len] = s as u16;
                 self.len += 1;
                 return true;
@@ -321,6 +313,8 @@ struct Accumulator {
     wide: [u32; MAX_LANGS],
     narrow: [u16; MAX_LANGS],
     rows: u32,
+    /// Malay minus Indonesian weight of the n-grams of words that start with a capital.
+    names: i32,
 }
 
 impl Accumulator {
@@ -329,10 +323,12 @@ impl Accumulator {
             wide: [0; MAX_LANGS],
             narrow: [0; MAX_LANGS],
             rows: 0,
+            names: 0,
         }
     }
 
-    fn add_all(&mut self, m: &Model, keys: &[u32], n: usize) {
+    /// Add the weights of `keys`; those flagged in `capitals` also go to `names`.
+    fn add_all(&mut self, m: &Model, keys: &[u32], capitals: &[bool], n: usize) {
         // Three passes so that the cache misses of a batch overlap: slots, then weights.
         for &k in keys {
             m.prefetch(k);
@@ -342,7 +338,10 @@ impl Accumulator {
             *h = m.lookup(k);
             prefetch_hit(*h);
         }
-        for hit in &hits[..keys.len()] {
+        for (hit, &capital) in hits[..keys.len()].iter().zip(capitals) {
+            if capital {
+                self.names += weight_of(hit, m.zsm) - weight_of(hit, m.ind);
+            }
             match *hit {
                 Hit::None => {}
                 Hit::One(lang, w) => self.wide[lang as usize] += w as u32,
@@ -372,6 +371,13 @@ impl Accumulator {
             Hit::Sparse(postings) => {
                 for &(lang, w) in postings {
                     self.wide[lang as usize] += w as u32 * count;
+                }
+            }
+            // 16-bit products (SSE2 has 16-bit but no 32-bit multiplies) when they fit.
+            Hit::Dense(row) if count <= u32::from(u16::MAX / 255) => {
+                let c = count as u16;
+                for (a, &w) in self.wide[..n].iter_mut().zip(row) {
+                    *a += u32::from(w as u16 * c);
                 }
             }
             Hit::Dense(row) => {
@@ -446,18 +452,21 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
     let mut affixes = [0u32; MAX_AFFIXES];
     let mut n_affixes = 0usize;
     for w in windows.iter().flatten() {
-        for_each_word_key(w, |k| {
-            if len < MAX_WORDS {
-                seen[len] = k;
-                len += 1;
-            }
-        });
-        for_each_affix_key(w, |k| {
-            if n_affixes < MAX_AFFIXES {
-                affixes[n_affixes] = k;
-                n_affixes += 1;
-            }
-        });
+        for_each_word_and_affix_key(
+            w,
+            |k| {
+                if len < MAX_WORDS {
+                    seen[len] = k;
+                    len += 1;
+                }
+            },
+            |k| {
+                if n_affixes < MAX_AFFIXES {
+                    affixes[n_affixes] = k;
+                    n_affixes += 1;
+                }
+            },
+        );
     }
     let mut logit = m.prior + m.broad_weight * broad;
     logit += known_sum(m, &mut seen[..len], m.bias);
@@ -468,18 +477,33 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
 /// Sum over the distinct keys of `keys` the table lists of their weight plus `bias`.
 fn known_sum(m: &Model, keys: &mut [u32], bias: f32) -> f32 {
     keys.sort_unstable();
+    // Distinct keys to the front, then look them up with the table slots a few keys ahead
+    // already on their way (each look-up is a cache miss).
+    let mut distinct = 0usize;
+    for i in 0..keys.len() {
+        if i == 0 || keys[i] != keys[i - 1] {
+            keys[distinct] = keys[i];
+            distinct += 1;
+        }
+    }
+    let keys = &keys[..distinct];
+    for &k in keys.iter().take(WORD_PREFETCH) {
+        m.words.prefetch(k);
+    }
     let mut sum = 0f32;
-    let mut prev = None;
-    for &k in keys.iter() {
-        if prev != Some(k) {
-            if let Some(w) = m.words.get(k) {
-                sum += w + bias;
-            }
-            prev = Some(k);
+    for (i, &k) in keys.iter().enumerate() {
+        if let Some(&ahead) = keys.get(i + WORD_PREFETCH) {
+            m.words.prefetch(ahead);
+        }
+        if let Some(w) = m.words.get(k) {
+            sum += w + bias;
         }
     }
     sum
 }
+
+/// How many keys ahead [`known_sum`] prefetches.
+const WORD_PREFETCH: usize = 16;
 
 /// The part of `text` the identifier reads: all of it up to `max` bytes, else three windows
 /// of `max / 3` bytes at the start, the middle and the end.

@@ -261,6 +261,12 @@ impl WordTable {
         WordTable { slots, mask }
     }
 
+    /// Ask the CPU to start loading the slot of `key`.
+    #[inline]
+    pub fn prefetch(&self, key: u32) {
+        prefetch(&self.slots[slot_of(key, self.mask)]);
+    }
+
     /// The weight of word `key`, if the specialist lists it.
     #[inline]
     pub fn get(&self, key: u32) -> Option<f32> {
