@@ -475,31 +475,62 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
 }
 
 /// Sum over the distinct keys of `keys` the table lists of their weight plus `bias`.
+///
+/// The keys are made distinct with a small open-addressed set (sorting them cost more), then
+/// looked up with the table slots a few keys ahead already on their way (each look-up is a
+/// cache miss). The quantised weights are summed as integers, so the order does not matter.
 fn known_sum(m: &Model, keys: &mut [u32], bias: f32) -> f32 {
-    keys.sort_unstable();
-    // Distinct keys to the front, then look them up with the table slots a few keys ahead
-    // already on their way (each look-up is a cache miss).
-    let mut distinct = 0usize;
-    for i in 0..keys.len() {
-        if i == 0 || keys[i] != keys[i - 1] {
-            keys[distinct] = keys[i];
-            distinct += 1;
+    let cap = (keys.len() * 2).next_power_of_two().max(16);
+    let distinct = DISTINCT.with(|set| {
+        let mut set = set.borrow_mut();
+        if set.len() < cap {
+            set.resize(cap, 0);
         }
-    }
+        let set = &mut set[..cap];
+        let mask = cap - 1;
+        let mut distinct = 0usize;
+        for i in 0..keys.len() {
+            let k = keys[i];
+            if k == 0 {
+                continue; // never in the table
+            }
+            let mut s = (k.wrapping_mul(0x85EB_CA6B) >> 7) as usize & mask;
+            loop {
+                if set[s] == k {
+                    break;
+                }
+                if set[s] == 0 {
+                    set[s] = k;
+                    keys[distinct] = k;
+                    distinct += 1;
+                    break;
+                }
+                s = (s + 1) & mask;
+            }
+        }
+        set.fill(0);
+        distinct
+    });
     let keys = &keys[..distinct];
     for &k in keys.iter().take(WORD_PREFETCH) {
         m.words.prefetch(k);
     }
-    let mut sum = 0f32;
+    let (mut sum, mut known) = (0i32, 0u32);
     for (i, &k) in keys.iter().enumerate() {
         if let Some(&ahead) = keys.get(i + WORD_PREFETCH) {
             m.words.prefetch(ahead);
         }
         if let Some(w) = m.words.get(k) {
-            sum += w + bias;
+            sum += w;
+            known += 1;
         }
     }
-    sum
+    sum as f32 / m.scale + known as f32 * bias
+}
+
+thread_local! {
+    /// Scratch set of [`known_sum`], all zero between calls.
+    static DISTINCT: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How many keys ahead [`known_sum`] prefetches.

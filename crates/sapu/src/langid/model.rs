@@ -104,7 +104,7 @@ impl Model {
         for _ in 0..n_words {
             let k = r.u32();
             let w = r.take(1)[0] as i8;
-            entries.push((k, w as f32 / scale));
+            entries.push((k, w));
         }
         let words = WordTable::new(&entries);
         let bias = r.f32();
@@ -239,24 +239,25 @@ pub(crate) fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// The specialist's word weights: an open-addressed table keyed by word key (keys are already
-/// hashes). Key 0 marks an empty slot; a word whose key is 0 is not stored.
+/// The specialist's word weights (quantised: nats times the model's scale): an open-addressed
+/// table keyed by word key (keys are already hashes). Key 0 marks an empty slot; a word whose
+/// key is 0 is not stored.
 pub(crate) struct WordTable {
-    slots: Vec<(u32, f32)>,
+    slots: Vec<(u32, i32)>,
     mask: usize,
 }
 
 impl WordTable {
-    pub(crate) fn new(entries: &[(u32, f32)]) -> WordTable {
+    pub(crate) fn new(entries: &[(u32, i8)]) -> WordTable {
         let cap = (entries.len() * 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u32, 0f32); cap];
+        let mut slots = vec![(0u32, 0i32); cap];
         let mask = cap - 1;
         for &(k, w) in entries.iter().filter(|e| e.0 != 0) {
             let mut s = slot_of(k, mask);
             while slots[s].0 != 0 && slots[s].0 != k {
                 s = (s + 1) & mask;
             }
-            slots[s] = (k, w);
+            slots[s] = (k, i32::from(w));
         }
         WordTable { slots, mask }
     }
@@ -269,7 +270,7 @@ impl WordTable {
 
     /// The weight of word `key`, if the specialist lists it.
     #[inline]
-    pub fn get(&self, key: u32) -> Option<f32> {
+    pub fn get(&self, key: u32) -> Option<i32> {
         let mut s = slot_of(key, self.mask);
         loop {
             let (k, w) = self.slots[s];
