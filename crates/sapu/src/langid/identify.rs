@@ -220,7 +220,6 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
         }
     });
     acc.add_all(m, &keys[..pending], &capitals[..pending], n);
-    acc.flush(n);
     // The same three passes as `add_all`: prefetch the slots, look up and prefetch the rows,
     // then add.
     let short_used = &short.used[..short.len];
@@ -237,6 +236,7 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
         acc.add_times(h, count as u32, n);
         acc.names += capitals as i32 * (weight_of(&h, m.zsm) - weight_of(&h, m.ind));
     }
+    acc.flush(n);
     let mut ll = [0f32; MAX_LANGS];
     for (l, out) in ll[..n].iter_mut().enumerate() {
         let floors = &m.floors[l * MAX_ORDER..(l + 1) * MAX_ORDER];
@@ -306,9 +306,12 @@ impl ShortGrams {
     }
 }
 
+/// Byte-weight rows the 16-bit sums of [`Accumulator`] can take before they could overflow.
+const NARROW_ROWS: u32 = u16::MAX as u32 / 255;
+
 /// Sums of quantised weights per language. Dense rows (n-grams most languages list) are added
 /// into 16-bit counters, which vectorise well, and folded into the 32-bit sums before they
-/// could overflow (255 rows of byte weights).
+/// could overflow ([`NARROW_ROWS`] rows of byte weights).
 struct Accumulator {
     wide: [u32; MAX_LANGS],
     narrow: [u16; MAX_LANGS],
@@ -355,7 +358,7 @@ impl Accumulator {
                         *a += w as u16;
                     }
                     self.rows += 1;
-                    if self.rows == 255 {
+                    if self.rows == NARROW_ROWS {
                         self.flush(n);
                     }
                 }
@@ -363,7 +366,7 @@ impl Accumulator {
         }
     }
 
-    /// Add the weights of `hit` `count` times, straight into the 32-bit sums.
+    /// Add the weights of `hit` `count` times (dense rows into the 16-bit sums when they fit).
     fn add_times(&mut self, hit: Hit<'_>, count: u32, n: usize) {
         match hit {
             Hit::None => {}
@@ -373,12 +376,17 @@ impl Accumulator {
                     self.wide[lang as usize] += w as u32 * count;
                 }
             }
-            // 16-bit products (SSE2 has 16-bit but no 32-bit multiplies) when they fit.
-            Hit::Dense(row) if count <= u32::from(u16::MAX / 255) => {
-                let c = count as u16;
-                for (a, &w) in self.wide[..n].iter_mut().zip(row) {
-                    *a += u32::from(w as u16 * c);
+            // Into the 16-bit sums (SSE2 has 16-bit but no 32-bit multiplies) while they
+            // cannot overflow: they hold at most 257 byte weights.
+            Hit::Dense(row) if count <= NARROW_ROWS => {
+                if self.rows + count > NARROW_ROWS {
+                    self.flush(n);
                 }
+                let c = count as u16;
+                for (a, &w) in self.narrow[..n].iter_mut().zip(row) {
+                    *a += w as u16 * c;
+                }
+                self.rows += count;
             }
             Hit::Dense(row) => {
                 for (a, &w) in self.wide[..n].iter_mut().zip(row) {
