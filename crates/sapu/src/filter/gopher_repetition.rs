@@ -166,6 +166,8 @@ struct Rules {
     dup_para_char_frac: f64,
     top_n_grams: Vec<(usize, f64)>,
     dup_n_grams: Vec<(usize, f64)>,
+    /// The n of `dup_n_grams`.
+    dup_ns: Vec<usize>,
 }
 
 /// The built `gopher_repetition` stage.
@@ -209,6 +211,7 @@ fn make_rules(c: &GopherRepetitionConfig, prefix: &str) -> Result<Rules, Vec<Con
         dup_para_char_frac: c.dup_para_char_frac,
         top_n_grams: c.top_n_grams.clone(),
         dup_n_grams: c.dup_n_grams.clone(),
+        dup_ns: c.dup_n_grams.iter().map(|&(n, _)| n).collect(),
     })
 }
 
@@ -253,18 +256,32 @@ struct Scratch {
     /// Per word: the index of its first occurrence in the document (words compared exactly),
     /// so two word sequences are equal exactly when their ids are.
     ids: Vec<u32>,
-    /// Per word boundary `i` (before word `i`, and after the last): `P(i)`, the sum of the
-    /// bytes `t` of the concatenated words before it times `BASE^t`; `BASE^-b(i)`; and `b(i)`,
-    /// the bytes before it. Filled on first use by [`index_concatenations`] (`at_word` empty:
-    /// not yet). The key of a concatenation starting at byte `b` is `(P(end) - P(start)) *
-    /// BASE^-b`, the polynomial of its own bytes: equal concatenations have equal keys.
-    at_word: Vec<(u64, u64, u64)>,
-    /// Keys of the space-joined n-grams at each position for `keys_n` words.
-    keys: Vec<u64>,
-    keys_n: usize,
-    /// Filter over keys: a stamp per 16-bit slot, `stamp` (seen once) or `stamp + 1` (seen
-    /// twice or more) in the current use, anything else empty.
-    stamps: Option<Box<[u16; 1 << 16]>>,
+    /// Top n-grams: the n-gram length `level` reached so far (0: none), and per position the
+    /// id of its `level`-gram (the position of its first occurrence), valid at the positions
+    /// of `cands`.
+    level: usize,
+    gram: Vec<u32>,
+    /// Occurrences of each `level`-gram, at the position of its first occurrence.
+    counts: Vec<u32>,
+    /// Positions whose `level`-gram may occur more than once (all others occur once), ascending.
+    cands: Vec<u32>,
+    /// The most frequent `level`-gram: (count, first position); count 1 when none repeats.
+    best: (u32, u32),
+    /// Duplicated n-grams: the words concatenated (then [`WINDOW`] zero bytes), and the byte
+    /// offset in it of each word and of the end.
+    cat: Vec<u8>,
+    starts: Vec<usize>,
+    /// Per position: the key of the [`WINDOW`] bytes of `cat` it starts.
+    windows: Vec<u64>,
+    /// Positions that may start a repeated concatenation (all others start unique ones), with
+    /// their shared marks (see [`prepare_concatenations`]); `concat_ready`: these fields
+    /// describe the current document.
+    concat_cands: Vec<u32>,
+    concat_marks: Vec<u64>,
+    concat_ready: bool,
+    /// Filter over keys: a stamp per slot, `stamp` (seen once) or `stamp + 1` (seen twice or
+    /// more) in the current use, anything else empty.
+    stamps: Vec<u16>,
     stamp: u16,
 }
 
@@ -316,113 +333,67 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Base of the polynomial hash of concatenated words (odd, so powers never vanish mod 2^64).
-const BASE: u64 = 0xff51_afd7_ed55_8ccd;
-
-/// Fills the word ids of `s` for the words `ws` (and forgets the concatenation hashes of the
-/// previous document).
+/// Fills the concatenated words and the word ids of `s` for the words `ws` (and forgets the
+/// n-gram state of the previous document).
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
         table,
         ids,
-        at_word,
-        keys_n,
+        cat,
+        starts,
+        level,
+        concat_ready,
         ..
     } = s;
+    *level = 0;
+    *concat_ready = false;
+    concatenate(ws, cat, starts);
     ids.clear();
-    at_word.clear();
-    *keys_n = 0;
+    ids.reserve(ws.len());
     table.reset(ws.len());
-    for (i, w) in ws.iter().enumerate() {
-        // Keys of words up to 7 bytes are the words themselves: equal keys, equal words.
-        let same = |p: usize| w.len() <= 7 || same_bytes(ws.get(p), w);
-        let (slot, _) = table.slot(word_key(w), i, same);
+    let cat = &cat[..];
+    for (i, se) in starts.windows(2).enumerate() {
+        let (b, e) = (se[0], se[1]);
+        let len = e - b;
+        // Keys of words up to 7 bytes are the words themselves (with the length in the top
+        // byte): equal keys, equal words. Longer words get a hash with a zero top byte.
+        let key = if len <= 7 {
+            load(cat, b) & ((1u64 << (8 * len)) - 1) | (len as u64) << 56
+        } else {
+            xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff
+        };
+        let same = |p: usize| len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e];
+        let (slot, _) = table.slot(key, i, same);
         ids.push(slot.first);
     }
 }
 
-/// A 64-bit key of a word: for 1 to 7 bytes the bytes themselves with the length in the top
-/// byte (one key per word), else a hash with a zero top byte (so never a short word's key).
-#[inline]
-fn word_key(w: &str) -> u64 {
-    let b = w.as_bytes();
-    if (1..=7).contains(&b.len()) {
-        let mut a = [0u8; 8];
-        a[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(a) | (b.len() as u64) << 56
-    } else {
-        xxhash_rust::xxh3::xxh3_64(b) & 0x00ff_ffff_ffff_ffff
-    }
-}
-
-/// The inverse of [`BASE`] mod 2^64 (Newton's iteration; `BASE` is odd).
-const BASE_INV: u64 = {
-    let mut x = BASE;
-    let mut k = 0;
-    while k < 6 {
-        x = x.wrapping_mul(2u64.wrapping_sub(BASE.wrapping_mul(x)));
-        k += 1;
-    }
-    x
-};
-
-/// `b^e` mod 2^64.
-fn pow_of(b: u64, e: usize) -> u64 {
-    let (mut r, mut b, mut e) = (1u64, b, e);
-    while e > 0 {
-        if e & 1 == 1 {
-            r = r.wrapping_mul(b);
+/// The words of `ws` concatenated into `cat`, then [`WINDOW`] zero bytes; the offset in `cat`
+/// of each word, and of the end, into `starts`.
+fn concatenate(ws: Words<'_>, cat: &mut Vec<u8>, starts: &mut Vec<usize>) {
+    let text = ws.text().as_bytes();
+    let spans = ws.spans();
+    let total: usize = spans.iter().map(|r| r.end - r.start).sum();
+    cat.clear();
+    // Room for a last 16-byte copy, then the zero padding.
+    cat.resize(total + 2 * WINDOW, 0);
+    starts.clear();
+    starts.reserve(spans.len() + 1);
+    let mut at = 0;
+    for r in spans {
+        starts.push(at);
+        let len = r.end - r.start;
+        if len <= 16 && r.start + 16 <= text.len() {
+            // One fixed-size copy; the bytes past the word are overwritten by the next one.
+            cat[at..at + 16].copy_from_slice(&text[r.start..r.start + 16]);
+        } else {
+            cat[at..at + len].copy_from_slice(&text[r.clone()]);
         }
-        b = b.wrapping_mul(b);
-        e >>= 1;
+        at += len;
     }
-    r
-}
-
-/// `BASE^e` and `BASE^-e` for word lengths `e < 32`.
-static POW_TABLE: std::sync::LazyLock<[(u64, u64); 32]> =
-    std::sync::LazyLock::new(|| std::array::from_fn(|e| (pow_of(BASE, e), pow_of(BASE_INV, e))));
-
-/// Fills [`Scratch::at_word`], once per document.
-fn index_concatenations(s: &mut Scratch, ws: Words<'_>) {
-    let at_word = &mut s.at_word;
-    if !at_word.is_empty() {
-        return;
-    }
-    let table = &*POW_TABLE;
-    let (mut p, mut up, mut down, mut bytes) = (0u64, 1u64, 1u64, 0u64);
-    at_word.push((p, down, bytes));
-    for w in ws.iter() {
-        // The word's own polynomial, sum of byte k times BASE^k (Horner from the end).
-        let mut local = 0u64;
-        for &b in w.as_bytes().iter().rev() {
-            local = local.wrapping_mul(BASE).wrapping_add(u64::from(b));
-        }
-        p = p.wrapping_add(local.wrapping_mul(up));
-        let (f, g) = match table.get(w.len()) {
-            Some(&fg) => fg,
-            None => (pow_of(BASE, w.len()), pow_of(BASE_INV, w.len())),
-        };
-        up = up.wrapping_mul(f);
-        down = down.wrapping_mul(g);
-        bytes += w.len() as u64;
-        at_word.push((p, down, bytes));
-    }
-}
-
-/// Keys of the concatenations of `n` words at each of `count` positions.
-#[inline]
-fn concat_keys(
-    at_word: &[(u64, u64, u64)],
-    n: usize,
-    count: usize,
-) -> impl Iterator<Item = u64> + '_ {
-    at_word[..count]
-        .iter()
-        .zip(&at_word[n..n + count])
-        .map(|(&(ps, inv, bs), &(pe, _, be))| {
-            pe.wrapping_sub(ps).wrapping_mul(inv) ^ (be - bs).rotate_right(20)
-        })
+    starts.push(at);
+    cat.truncate(total + WINDOW);
+    cat[total..].fill(0);
 }
 
 /// Characters of words `i..i + n`.
@@ -430,208 +401,316 @@ fn chars_of(ws: Words<'_>, i: usize, n: usize) -> usize {
     (i..i + n).map(|k| text::char_len(ws.get(k))).sum()
 }
 
-/// Whether two words are equal (inline for short ones: most words are).
-#[inline]
-fn same_bytes(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
+/// Level 1 of the top n-gram chain: the words themselves.
+fn start_chain(s: &mut Scratch) {
+    let Scratch {
+        ids,
+        gram,
+        counts,
+        cands,
+        level,
+        best,
+        ..
+    } = s;
+    counts.clear();
+    counts.resize(ids.len(), 0);
+    for &id in ids.iter() {
+        counts[id as usize] += 1;
     }
-    if a.len() > 8 {
-        return a == b;
+    gram.clear();
+    gram.extend_from_slice(ids);
+    cands.clear();
+    *best = (1, 0);
+    for (i, &id) in ids.iter().enumerate() {
+        let c = counts[id as usize];
+        if c >= 2 {
+            cands.push(i as u32);
+            if c > best.0 || (c == best.0 && id < best.1) {
+                *best = (c, id);
+            }
+        }
     }
-    let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
-    x[..a.len()].copy_from_slice(a);
-    y[..b.len()].copy_from_slice(b);
-    x == y
+    *level = 1;
 }
 
-/// Whether words `a..a + n` and `b..b + n` are the same words.
-#[inline]
-fn same_ids(ids: &[u32], a: usize, b: usize, n: usize) -> bool {
-    (0..n).all(|k| ids[a + k] == ids[b + k])
-}
-
-/// Fold one word id into an n-gram key.
-#[inline]
-fn fold(k: u64, id: u32) -> u64 {
-    (k.rotate_left(5) ^ u64::from(id)).wrapping_mul(0x517c_c1b7_2722_0a95)
+/// One level up the chain, from (n - 1)-grams to n-grams. An n-gram can repeat only where the
+/// (n - 1)-grams at its position and the next one both do; there its id is looked up exactly
+/// from the (n - 1)-gram's id and its last word's id. Every other n-gram occurs once.
+fn extend_chain(s: &mut Scratch) {
+    let Scratch {
+        table,
+        ids,
+        gram,
+        counts,
+        cands,
+        level,
+        best,
+        ..
+    } = s;
+    let n = *level + 1;
+    let total = ids.len();
+    table.reset(cands.len());
+    let mut kept = 0;
+    for k in 0..cands.len() {
+        let i = cands[k] as usize;
+        if cands.get(k + 1) != Some(&(i as u32 + 1)) || i + n > total {
+            continue;
+        }
+        // Exact key: the (n - 1)-gram's id and the last word's id.
+        let key = u64::from(gram[i]) << 32 | u64::from(ids[i + n - 1]);
+        let (slot, seen) = table.slot(key, i, |_| true);
+        let first = slot.first;
+        if seen {
+            counts[first as usize] += 1;
+        } else {
+            counts[i] = 1;
+        }
+        gram[i] = first;
+        cands[kept] = i as u32;
+        kept += 1;
+    }
+    cands.truncate(kept);
+    *best = (1, 0);
+    let mut repeated = 0;
+    for k in 0..cands.len() {
+        let i = cands[k] as usize;
+        let (c, first) = (counts[gram[i] as usize], gram[i]);
+        if c >= 2 {
+            cands[repeated] = i as u32;
+            repeated += 1;
+            if c > best.0 || (c == best.0 && first < best.1) {
+                *best = (c, first);
+            }
+        }
+    }
+    cands.truncate(repeated);
+    *level = n;
 }
 
 /// Characters covered by the most frequent space-joined n-gram (first seen wins a tie), as
 /// datatrove's `find_top_duplicate`: its length times its count. Needs `ids.len() >= n`.
 fn top_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
+    if s.level == 0 || n < s.level {
+        start_chain(s);
+    }
+    while s.level < n {
+        extend_chain(s);
+    }
+    let (count, first) = s.best;
+    (chars_of(ws, first as usize, n) + (n - 1)) * count as usize
+}
+
+/// Bytes of the window that stands for a concatenation of at least that many bytes.
+const WINDOW: usize = 16;
+
+/// The little-endian `u64` at byte `p` of `b` (which has 8 bytes from `p` on).
+#[inline]
+fn load(b: &[u8], p: usize) -> u64 {
+    u64::from_le_bytes(b[p..p + 8].try_into().unwrap_or_default())
+}
+
+/// A key of 16 bytes `a`, `b` and a length tag.
+#[inline]
+fn mix(a: u64, b: u64, len: u64) -> u64 {
+    let h = (a ^ len.rotate_right(8)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ b.wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    h ^ (h >> 31)
+}
+
+/// Key of the `len < WINDOW` bytes of `cat` from `p`.
+#[inline]
+fn short_key(cat: &[u8], p: usize, len: usize) -> u64 {
+    let (mut a, mut b) = (load(cat, p), load(cat, p + 8));
+    if len < 8 {
+        a &= (1u64 << (8 * len)) - 1;
+        b = 0;
+    } else {
+        b &= (1u64 << (8 * (len - 8))) - 1;
+    }
+    mix(a, b, len as u64)
+}
+
+/// Prepares the duplicated n-gram checks for n in `ns`: the concatenated words and the
+/// positions that may start a repeated concatenation.
+///
+/// Two equal concatenations of n words are equal byte strings of some length L starting at
+/// word starts. If L >= [`WINDOW`], the windows of `WINDOW` bytes at the two starts are equal;
+/// else the two short concatenations themselves are. So each position marks its window (when
+/// a concatenation from it is that long) and its short concatenations, and only positions
+/// whose mark another position shares may start a repeated one.
+fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
+    if s.concat_ready {
+        return;
+    }
+    s.concat_ready = true;
     let Scratch {
-        table,
-        ids,
-        keys,
-        keys_n,
+        cat,
+        starts,
+        windows,
+        concat_cands,
+        concat_marks,
         stamps,
         stamp,
         ..
     } = s;
-    let total = ids.len();
-    // The keys for n words extend those for fewer in place.
-    if n < *keys_n || *keys_n == 0 {
-        keys.clear();
-        keys.resize(total, 0);
-        *keys_n = 0;
+    let cat = &cat[..];
+    windows.clear();
+    concat_cands.clear();
+    concat_marks.clear();
+    let words = ws.len();
+    let (Some(&min_n), Some(&max_n)) = (ns.iter().min(), ns.iter().max()) else {
+        return;
+    };
+    if words < min_n {
+        return;
     }
-    while *keys_n < n {
-        let m = *keys_n;
-        for (k, &id) in keys[..total - m].iter_mut().zip(&ids[m..]) {
-            *k = fold(*k, id);
+    let last = words - min_n;
+    let mut filter = Filter::new(stamps, stamp, last + 1);
+    let mut any = false;
+    for i in 0..=last {
+        let b = starts[i];
+        let key = mix(load(cat, b), load(cat, b + 8), WINDOW as u64);
+        windows.push(key);
+        if starts[(i + max_n).min(words)] - b >= WINDOW {
+            any |= filter.mark(key);
         }
-        *keys_n += 1;
-    }
-    let count = total + 1 - n;
-    let keys = &keys[..count];
-    // An n-gram whose filter slot no other n-gram has occurs once: it needs no table work, and
-    // when every n-gram occurs once the first one is the answer.
-    let mut filter = (count <= FILTER_MAX).then(|| Filter::new(stamps, stamp));
-    if let Some(f) = &mut filter {
-        if !f.mark(keys.iter().copied()) {
-            return chars_of(ws, 0, n) + (n - 1);
-        }
-    }
-    table.reset(count);
-    let mut best = (1u32, 0u32);
-    for (i, &k) in keys.iter().enumerate() {
-        if filter.as_ref().is_some_and(|f| !f.shared(k)) {
-            continue;
-        }
-        let (slot, _) = table.slot(k, i, |p| same_ids(ids, p, i, n));
-        slot.count += 1;
-        let (c, first) = (slot.count, slot.first);
-        if c > best.0 || (c == best.0 && first < best.1) {
-            best = (c, first);
+        if starts[i + min_n] - b < WINDOW {
+            for &n in ns {
+                if i + n <= words && starts[i + n] - b < WINDOW {
+                    any |= filter.mark(short_key(cat, b, starts[i + n] - b));
+                }
+            }
         }
     }
-    let i = best.1 as usize;
-    (chars_of(ws, i, n) + (n - 1)) * best.0 as usize
+    if !any {
+        return;
+    }
+    // Per candidate, which of its marks another position shares: bit 63 its window, bit k
+    // the short concatenation of `ns[k]` words (k >= 63: taken as shared).
+    for i in 0..=last {
+        let b = starts[i];
+        let mut mask = u64::from(filter.shared(windows[i])) << 63;
+        if starts[i + min_n] - b < WINDOW {
+            for (k, &n) in ns.iter().enumerate().take(63) {
+                if i + n <= words
+                    && starts[i + n] - b < WINDOW
+                    && filter.shared(short_key(cat, b, starts[i + n] - b))
+                {
+                    mask |= 1 << k;
+                }
+            }
+        }
+        if mask != 0 || (ns.len() > 63 && starts[i + min_n] - b < WINDOW) {
+            concat_cands.push(i as u32);
+            concat_marks.push(mask);
+        }
+    }
 }
 
-/// Whether the concatenations of words `a..a + n` and `b..b + n` are equal, given their byte
-/// lengths are.
-fn same_concat(ws: Words<'_>, ids: &[u32], a: usize, b: usize, n: usize) -> bool {
-    if same_ids(ids, a, b, n) {
-        return true;
-    }
-    let (mut ia, mut oa, mut ib, mut ob) = (a, 0, b, 0);
-    while ia < a + n && ib < b + n {
-        let (wa, wb) = (ws.get(ia).as_bytes(), ws.get(ib).as_bytes());
-        let k = (wa.len() - oa).min(wb.len() - ob);
-        if wa[oa..oa + k] != wb[ob..ob + k] {
-            return false;
-        }
-        oa += k;
-        ob += k;
-        if oa == wa.len() {
-            ia += 1;
-            oa = 0;
-        }
-        if ob == wb.len() {
-            ib += 1;
-            ob = 0;
-        }
-    }
-    ia == a + n && ib == b + n
-}
-
-/// Most keys a [`Filter`] takes (8 slots per key).
-const FILTER_MAX: usize = 1 << 13;
+/// Most slots a [`Filter`] has.
+const FILTER_MAX_SLOTS: usize = 1 << 22;
 
 /// One use of the scratch's stamp filter: shows which keys certainly occur once.
 struct Filter<'a> {
-    stamps: &'a mut [u16; 1 << 16],
+    stamps: &'a mut [u16],
     once: u16,
+    shift: u32,
 }
 
 impl<'a> Filter<'a> {
-    /// Starts a new use (no slot set), without clearing memory but every 32,767 uses.
-    fn new(stamps: &'a mut Option<Box<[u16; 1 << 16]>>, stamp: &mut u16) -> Filter<'a> {
-        let stamps = stamps.get_or_insert_with(|| Box::new([0; 1 << 16]));
+    /// Starts a new use for about `keys` keys (8 slots per key, at least 2^16), without
+    /// clearing memory but every 32,767 uses.
+    fn new(stamps: &'a mut Vec<u16>, stamp: &mut u16, keys: usize) -> Filter<'a> {
+        let slots = keys
+            .saturating_mul(8)
+            .next_power_of_two()
+            .clamp(1 << 16, FILTER_MAX_SLOTS);
+        if stamps.len() < slots {
+            stamps.clear();
+            stamps.resize(slots, 0);
+            *stamp = 0;
+        }
         if *stamp >= u16::MAX - 2 {
             stamps.fill(0);
             *stamp = 0;
         }
         *stamp += 2;
         Filter {
-            stamps,
+            stamps: &mut stamps[..slots],
             once: *stamp,
+            shift: 64 - slots.trailing_zeros(),
         }
     }
 
     #[inline]
-    fn slot(k: u64) -> usize {
-        (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> 48) as usize
+    fn slot(&self, k: u64) -> usize {
+        (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> self.shift) as usize
     }
 
-    /// Records `keys`; says whether two of them share a slot.
-    fn mark(&mut self, keys: impl Iterator<Item = u64>) -> bool {
+    /// Records `k`; says whether an earlier key took its slot.
+    #[inline]
+    fn mark(&mut self, k: u64) -> bool {
         let once = self.once;
-        let mut any = false;
-        for k in keys {
-            let v = &mut self.stamps[Self::slot(k)];
-            let hit = v.wrapping_sub(once) <= 1;
-            *v = once + u16::from(hit);
-            any |= hit;
-        }
-        any
+        let i = self.slot(k);
+        let v = &mut self.stamps[i];
+        let hit = v.wrapping_sub(once) <= 1;
+        *v = once + u16::from(hit);
+        hit
     }
 
     /// Whether the slot of `k` was taken by two or more keys: `k` may repeat (a key whose slot
     /// was not is certainly unique, as equal keys share their slot).
     #[inline]
     fn shared(&self, k: u64) -> bool {
-        self.stamps[Self::slot(k)] == self.once + 1
+        self.stamps[self.slot(k)] == self.once + 1
     }
 }
 
-/// Characters in repeated separator-less n-grams, as datatrove's `find_all_duplicate`.
-fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, n: usize) -> usize {
-    index_concatenations(s, ws);
+/// Characters in repeated separator-less n-grams for `n = ns[k]`, as datatrove's
+/// `find_all_duplicate`: it slides over the words; an n-gram seen before adds its characters
+/// and jumps n words (the n-grams jumped over are not remembered), else it is remembered.
+/// Only candidates are looked up: every other n-gram occurs once, so remembering it changes
+/// nothing.
+fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize) -> usize {
+    prepare_concatenations(s, ws, ns);
     let Scratch {
         table,
-        ids,
-        at_word,
-        stamps,
-        stamp,
+        cat,
+        starts,
+        concat_cands,
+        concat_marks,
         ..
     } = s;
-    let total = ids.len();
-    let count = (total + 1).saturating_sub(n);
-    if count == 0 {
+    let n = ns[k];
+    let words = ws.len();
+    if concat_cands.is_empty() || words < n {
         return 0;
     }
-    // Most documents repeat no n-gram of 5 or more words, and in the others most n-grams
-    // occur once: a filter slot per key shows both. An n-gram that occurs once is never found
-    // in the table, and no later n-gram equals it, so it needs no table work: only n-grams
-    // whose slot is shared are looked up.
-    let mut filter = (count <= FILTER_MAX).then(|| Filter::new(stamps, stamp));
-    if let Some(f) = &mut filter {
-        if !f.mark(concat_keys(at_word, n, count)) {
-            return 0;
+    table.reset(concat_cands.len());
+    let (mut repeated, mut next) = (0usize, 0usize);
+    let bit = if k < 63 { 1u64 << k } else { u64::MAX };
+    for (&i, &mask) in concat_cands.iter().zip(concat_marks.iter()) {
+        let i = i as usize;
+        if i + n > words {
+            break;
         }
-    }
-    table.reset(count);
-    let mut repeated = 0usize;
-    let mut i = 0;
-    let mut keys = concat_keys(at_word, n, count);
-    let mut next = keys.next();
-    while let Some(k) = next {
-        if filter.as_ref().is_some_and(|f| !f.shared(k)) {
-            i += 1;
-            next = keys.next();
+        if i < next {
             continue;
         }
-        if table.slot(k, i, |p| same_concat(ws, ids, p, i, n)).1 {
-            repeated += chars_of(ws, i, n);
-            i += n;
-            next = keys.nth(n - 1);
+        let (b, e) = (starts[i], starts[i + n]);
+        let may_repeat = if e - b >= WINDOW {
+            mask >> 63 != 0
         } else {
-            i += 1;
-            next = keys.next();
+            mask & bit != 0
+        };
+        if !may_repeat {
+            continue;
+        }
+        let gram = &cat[b..e];
+        let same = |p: usize| &cat[starts[p]..starts[p + n]] == gram;
+        if table.slot(xxhash_rust::xxh3::xxh3_64(gram), i, same).1 {
+            repeated += gram.iter().filter(|&&c| c & 0xc0 != 0x80).count();
+            next = i + n;
         }
     }
     repeated
@@ -713,8 +792,8 @@ fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Sc
             return;
         }
     }
-    for &(n, frac) in &r.dup_n_grams {
-        let f = duplicated_ngram_chars(s, ws, n) as f64 / lf;
+    for (k, &(n, frac)) in r.dup_n_grams.iter().enumerate() {
+        let f = duplicated_ngram_chars(s, ws, &r.dup_ns, k) as f64 / lf;
         if sig.check(Reason::DuplicatedNGrams(n).code(), round(f), f > frac) {
             return;
         }
@@ -932,12 +1011,8 @@ mod tests {
             let mut s = Scratch::default();
             index_words(&mut s, ws);
             assert_eq!(s.ids, [0, 1, 2, 3, 0, 5, 2, 3]);
-            assert!(same_concat(ws, &s.ids, 0, 2, 2)); // "abc" = "abc"
-            assert!(same_concat(ws, &s.ids, 2, 6, 2)); // same words
-            assert!(!same_concat(ws, &s.ids, 4, 2, 2)); // "abd" != "abc"
-                                                        // keys of equal concatenations are equal, whatever the word boundaries
-            let (a, b) = (duplicated_ngram_chars(&mut s, ws, 2), 3 + 3);
-            assert_eq!(a, b);
+            // "abc" at 0, 2 and 6; "abd" at 4 differs; the jump after the repeat at 2 skips 3
+            assert_eq!(duplicated_ngram_chars(&mut s, ws, &[2], 0), 3 + 3);
         });
     }
 
@@ -1070,6 +1145,76 @@ mod tests {
                 let want = languages::round6(find_all_duplicate(&refs, n) as f64 / len);
                 let got = &doc.metadata["quality"][format!("duplicated_{n}_n_grams")];
                 assert_eq!(got.as_f64(), Some(want), "case {case}, n {n}");
+            }
+        }
+    }
+
+    /// Texts from a small vocabulary (so many n-grams repeat, concatenations of different
+    /// words collide, and many 5-grams are shorter than the window) and one longer than the
+    /// smallest filter: top and duplicated n-gram values equal datatrove's.
+    #[test]
+    fn n_gram_values_match_datatrove_on_repetitive_texts() {
+        let vocab = [
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "c",
+            "abc",
+            ".",
+            ",",
+            "x",
+            "yy",
+            "1",
+            "\u{e9}",
+            "bc",
+            "longerwordhere",
+        ];
+        let mut state = 11u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        let mut texts: Vec<Vec<String>> = Vec::new();
+        for case in 0..60 {
+            let len = 5 + next(40 + 10 * case);
+            let vocab_size = 2 + case % (vocab.len() - 1);
+            texts.push(
+                (0..len)
+                    .map(|_| vocab[next(vocab_size)].to_string())
+                    .collect(),
+            );
+        }
+        texts.push(
+            (0..9000)
+                .map(|i| match next(4) {
+                    0 => vocab[next(vocab.len())].to_string(),
+                    _ => format!("w{i}"),
+                })
+                .collect(),
+        );
+        for words in texts {
+            let (doc, refs, len) = annotated(&words);
+            for n in 2..=4 {
+                let mut seen: std::collections::HashMap<String, (usize, usize)> =
+                    std::collections::HashMap::new();
+                for i in 0..=refs.len() - n {
+                    seen.entry(refs[i..i + n].join(" ")).or_insert((0, i)).0 += 1;
+                }
+                let (gram, (count, _)) = seen
+                    .iter()
+                    .max_by_key(|(_, &(c, first))| (c, std::cmp::Reverse(first)))
+                    .expect("n-grams");
+                let want = languages::round6((gram.chars().count() * count) as f64 / len);
+                let got = &doc.metadata["quality"][format!("top_{n}_gram")];
+                assert_eq!(got.as_f64(), Some(want), "{}, n {n}", refs.len());
+            }
+            for n in 5..=10 {
+                let want = languages::round6(find_all_duplicate(&refs, n) as f64 / len);
+                let got = &doc.metadata["quality"][format!("duplicated_{n}_n_grams")];
+                assert_eq!(got.as_f64(), Some(want), "{}, n {n}", refs.len());
             }
         }
     }

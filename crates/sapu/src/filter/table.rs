@@ -14,8 +14,6 @@ pub(crate) struct Slot {
     key: u64,
     /// Generation in which the slot was filled (another one: the slot is empty).
     gen: u32,
-    /// Occurrences counted by the caller.
-    pub(crate) count: u32,
     /// Position of the first item with this key.
     pub(crate) first: u32,
 }
@@ -45,7 +43,7 @@ impl ItemTable {
 
     /// The slot of the item at `pos` with hash `key`, and whether an equal item was there
     /// already (`same(p)`: the item at `pos` equals the one first seen at `p`); a new item is
-    /// inserted with count 0.
+    /// inserted.
     #[inline]
     pub(crate) fn slot(
         &mut self,
@@ -60,7 +58,6 @@ impl ItemTable {
                 self.slots[i] = Slot {
                     key,
                     gen: self.gen,
-                    count: 0,
                     first: pos as u32,
                 };
                 return (&mut self.slots[i], false);

@@ -47,6 +47,11 @@ impl<'a> Words<'a> {
         self.spans.iter().map(move |r| &text[r.clone()])
     }
 
+    /// The text the words were split from.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// Byte ranges of the words in the text.
     pub fn spans(&self) -> &'a [Range<usize>] {
         self.spans
