@@ -272,10 +272,16 @@ fn split_count(line: &str, max_chars: Option<usize>) -> (i64, bool) {
     (count, too_long)
 }
 
-/// Python's `len(line.split())`: the non-space characters that follow a space (or the start),
-/// counted without branching on ASCII bytes. Only characters led by 0xC2, 0xE1, 0xE2 or 0xE3
-/// can be non-ASCII whitespace, so only those are decoded; continuation bytes are skipped.
+/// Python's `len(line.split())`.
 fn count_words(line: &str) -> i64 {
+    count_words_up_to(line, i64::MAX)
+}
+
+/// Python's `min(len(line.split()), limit)`: the non-space characters that follow a space (or
+/// the start), counted without branching on ASCII bytes, stopping at `limit`. Only characters
+/// led by 0xC2, 0xE1, 0xE2 or 0xE3 can be non-ASCII whitespace, so only those are decoded;
+/// continuation bytes are skipped.
+fn count_words_up_to(line: &str, limit: i64) -> i64 {
     let bytes = line.as_bytes();
     let (mut count, mut prev_space) = (0i64, true);
     let mut i = 0;
@@ -296,6 +302,9 @@ fn count_words(line: &str) -> i64 {
             false
         };
         count += i64::from(prev_space & !space);
+        if count >= limit {
+            return count;
+        }
         prev_space = space;
     }
     count
@@ -384,12 +393,16 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
+            // A line no longer than `max_word_length` bytes holds no word that long.
             let max_chars = usize::try_from(c.max_word_length).ok();
-            let (count, too_long) = split_count(line, max_chars);
-            if too_long {
+            if max_chars.is_some_and(|m| line.len() > m) && split_count(line, max_chars).1 {
                 rep.removed.push(raw);
                 continue;
             }
+            // Words are counted before citations are removed (datatrove's order); every check
+            // below only removes the line, so they are counted only if the line still stands,
+            // and only up to the minimum.
+            let before_citations = line;
             let line: Cow<'a, str> = if c.remove_citations {
                 remove_citations(line)
             } else {
@@ -401,7 +414,8 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            if count < c.min_words_per_line {
+            let min = c.min_words_per_line;
+            if min > 0 && count_words_up_to(before_citations, min) < min {
                 rep.removed.push(raw);
                 continue;
             }
@@ -752,5 +766,18 @@ mod tests {
             "abcd[x]"
         );
         assert_eq!(remove_citations("[]end"), "end");
+    }
+
+    /// Words are counted before citations are removed, as datatrove does: "Ab [1] cd." has
+    /// three words and stays (as "Ab  cd."), "Ab cd." has two and goes.
+    #[test]
+    fn counts_words_before_removing_citations() {
+        let text = format!("{}\nAb [1] cd.\nAb cd.", sentences(5));
+        let Outcome::Keep(doc) = run_with(d(), &text, None) else {
+            panic!("removed")
+        };
+        assert_eq!(doc.text, format!("{}\nAb  cd.", sentences(5)));
+        assert_eq!(count_words_up_to("a b c d e", 3), 3);
+        assert_eq!(count_words_up_to(" a  b ", 3), 2);
     }
 }
