@@ -387,8 +387,14 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         }
     }
 
-    // 6. stop words (case-sensitive, whole tokens)
-    let found = r.stop_words.count(ws.iter(), r.distinct);
+    // 6. stop words (case-sensitive, whole tokens); to decide, counting up to the minimum is
+    // enough (nothing at all when the check is off)
+    let limit = if sig.annotating() {
+        u64::MAX
+    } else {
+        r.min_stop_words
+    };
+    let found = r.stop_words.count(ws.iter(), r.distinct, limit);
     sig.check(
         Reason::TooFewStopWords.code(),
         found,
@@ -425,8 +431,12 @@ impl StopWords {
         }
     }
 
-    /// Stop words present among `ws`: distinct ones, or every occurrence.
-    fn count<'a>(&self, ws: impl Iterator<Item = &'a str>, distinct: bool) -> u64 {
+    /// Stop words present among `ws`: distinct ones, or every occurrence; counting stops at
+    /// `limit`.
+    fn count<'a>(&self, ws: impl Iterator<Item = &'a str>, distinct: bool, limit: u64) -> u64 {
+        if limit == 0 {
+            return 0;
+        }
         let n = self.short.len() + self.long.len();
         let mut small = [false; 64];
         let mut big = Vec::new();
@@ -455,6 +465,9 @@ impl StopWords {
                 } else if !seen[i] {
                     seen[i] = true;
                     count += 1;
+                }
+                if count >= limit {
+                    break;
                 }
             }
         }
@@ -699,6 +712,16 @@ mod tests {
         assert_eq!(q["gopher_short_doc"], 2);
         assert_eq!(q["gopher_enough_stop_words"], 0);
         assert_eq!(q["gopher_below_alpha_threshold"], 0.666667);
+        // every distinct stop word counts, not only up to the minimum that decides
+        let c = GopherQualityConfig {
+            annotate_only: true,
+            ..d()
+        };
+        let out = run_with(c, "the cat and the dog went to sea of", None);
+        assert_eq!(
+            out.into_document().metadata["quality"]["gopher_enough_stop_words"],
+            4
+        );
     }
 
     #[test]
