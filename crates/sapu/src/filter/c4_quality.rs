@@ -384,6 +384,9 @@ impl C4Quality {
         let base = text.as_ptr() as usize;
         let phrases = (c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy)
             && mentions_a_phrase(text);
+        // A line can only hold a `[` or `{` the text holds: most texts need no line searched.
+        let brackets = memchr::memchr(b'[', text.as_bytes()).is_some();
+        let curly = c.filter_curly_bracket && memchr::memchr(b'{', text.as_bytes()).is_some();
         let mut lower = String::new();
         let mut blank_before = false;
         for raw in units {
@@ -403,7 +406,7 @@ impl C4Quality {
             // below only removes the line, so they are counted only if the line still stands,
             // and only up to the minimum.
             let before_citations = line;
-            let line: Cow<'a, str> = if c.remove_citations {
+            let line: Cow<'a, str> = if c.remove_citations && brackets {
                 remove_citations(line)
             } else {
                 Cow::Borrowed(line)
@@ -434,7 +437,7 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            if c.filter_curly_bracket && line.contains('{') {
+            if curly && line.contains('{') {
                 rep.doc_reason = Some(Reason::CurlyBracket);
                 return rep;
             }

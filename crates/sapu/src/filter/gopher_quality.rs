@@ -270,25 +270,27 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     let mut n_content = 0u64;
     let mut content_chars = 0u64;
     let mut n_alpha = 0usize;
-    for w in ws.iter() {
+    let (word_text, bytes) = (ws.text(), ws.text().as_bytes());
+    for span in ws.spans() {
         // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
-        let seen = w
-            .bytes()
-            .fold(0u8, |acc, b| acc | BYTE_CLASS[usize::from(b)]);
+        let seen = bytes[span.clone()]
+            .iter()
+            .fold(0u8, |acc, &b| acc | BYTE_CLASS[usize::from(b)]);
+        let w = || &word_text[span.clone()];
         let (content, alpha) = if seen & MULTI == 0 {
             (seen & (LETTER | DIGIT) != 0, seen & LETTER != 0)
         } else {
             (
-                w.chars().any(|c| !chars::is_datatrove_punct(c)),
-                w.chars().any(chars::is_alpha),
+                w().chars().any(|c| !chars::is_datatrove_punct(c)),
+                w().chars().any(chars::is_alpha),
             )
         };
         if content {
             n_content += 1;
             content_chars += if seen & MULTI == 0 {
-                w.len() as u64
+                (span.end - span.start) as u64
             } else {
-                text::char_len(w) as u64
+                text::char_len(w()) as u64
             };
         }
         n_alpha += usize::from(alpha);

@@ -254,8 +254,11 @@ struct Scratch {
     /// Byte ranges of the lines or paragraphs being compared.
     items: Vec<(usize, usize)>,
     /// Per word: the index of its first occurrence in the document (words compared exactly),
-    /// so two word sequences are equal exactly when their ids are.
+    /// so two word sequences are equal exactly when their ids are; found through a table of
+    /// word keys and the ids they map to.
     ids: Vec<u32>,
+    word_keys: Vec<u64>,
+    word_vals: Vec<u32>,
     /// Top n-grams: the n-gram length `level` reached so far (0: none), and per position the
     /// id of its `level`-gram (the position of its first occurrence), valid at the positions
     /// of `cands`.
@@ -337,7 +340,8 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
 /// n-gram state of the previous document).
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
-        table,
+        word_keys,
+        word_vals,
         ids,
         cat,
         starts,
@@ -348,24 +352,42 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
     *level = 0;
     *concat_ready = false;
     concatenate(ws, cat, starts);
-    ids.clear();
-    ids.reserve(ws.len());
-    table.reset(ws.len());
     let cat = &cat[..];
-    for (i, se) in starts.windows(2).enumerate() {
+    let n = ws.len();
+    // Open addressing, emptied by zeroing the keys (0 is no key).
+    let cap = (2 * n).next_power_of_two().max(16);
+    word_keys.clear();
+    word_keys.resize(cap, 0);
+    word_vals.resize(cap.max(word_vals.len()), 0);
+    let (mask, shift) = (cap - 1, 64 - cap.trailing_zeros());
+    ids.clear();
+    ids.extend(starts.windows(2).enumerate().map(|(i, se)| {
         let (b, e) = (se[0], se[1]);
         let len = e - b;
-        // Keys of words up to 7 bytes are the words themselves (with the length in the top
-        // byte): equal keys, equal words. Longer words get a hash with a zero top byte.
+        // Keys of words up to 7 bytes are their bytes with 0x80 + length in the top byte:
+        // equal keys, equal words. Longer words: a hash with a zero top byte, compared.
         let key = if len <= 7 {
-            load(cat, b) & ((1u64 << (8 * len)) - 1) | (len as u64) << 56
+            load(cat, b) & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56
         } else {
-            xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff
+            xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff | 1
         };
-        let same = |p: usize| len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e];
-        let (slot, _) = table.slot(key, i, same);
-        ids.push(slot.first);
-    }
+        let mut h = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+        loop {
+            let k = word_keys[h];
+            if k == 0 {
+                word_keys[h] = key;
+                word_vals[h] = i as u32;
+                return i as u32;
+            }
+            if k == key {
+                let p = word_vals[h] as usize;
+                if len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e] {
+                    return p as u32;
+                }
+            }
+            h = (h + 1) & mask;
+        }
+    }));
 }
 
 /// The words of `ws` concatenated into `cat`, then [`WINDOW`] zero bytes; the offset in `cat`
@@ -565,16 +587,28 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         return;
     }
     let last = words - min_n;
+    let total = starts[words];
     let mut filter = Filter::new(stamps, stamp, last + 1);
     let mut any = false;
-    for i in 0..=last {
-        let b = starts[i];
-        let key = mix(load(cat, b), load(cat, b + 8), WINDOW as u64);
-        windows.push(key);
-        if starts[(i + max_n).min(words)] - b >= WINDOW {
-            any |= filter.mark(key);
+    windows.extend(
+        starts[..=last]
+            .iter()
+            .map(|&b| mix(load(cat, b), load(cat, b + 8), WINDOW as u64)),
+    );
+    // Per position: its start, the end of its `min_n` words, the end of its `max_n` words
+    // (or of the text).
+    let ends = starts[..=last].iter().zip(&starts[min_n..]).zip(
+        starts
+            .get(max_n..)
+            .unwrap_or_default()
+            .iter()
+            .chain(std::iter::repeat(&total)),
+    );
+    for (i, ((&b, &end_min), &end_max)) in ends.enumerate() {
+        if end_max - b >= WINDOW {
+            any |= filter.mark(windows[i]);
         }
-        if starts[i + min_n] - b < WINDOW {
+        if end_min - b < WINDOW {
             for &n in ns {
                 if i + n <= words && starts[i + n] - b < WINDOW {
                     any |= filter.mark(short_key(cat, b, starts[i + n] - b));
