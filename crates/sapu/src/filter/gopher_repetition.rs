@@ -590,25 +590,18 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     let total = starts[words];
     let mut filter = Filter::new(stamps, stamp, last + 1);
     let mut any = false;
-    windows.extend(
-        starts[..=last]
-            .iter()
-            .map(|&b| mix(load(cat, b), load(cat, b + 8), WINDOW as u64)),
-    );
-    // Per position: its start, the end of its `min_n` words, the end of its `max_n` words
-    // (or of the text).
-    let ends = starts[..=last].iter().zip(&starts[min_n..]).zip(
-        starts
-            .get(max_n..)
-            .unwrap_or_default()
-            .iter()
-            .chain(std::iter::repeat(&total)),
-    );
-    for (i, ((&b, &end_min), &end_max)) in ends.enumerate() {
+    windows.resize(last + 1, 0);
+    // Positions whose `max_n` words end within the text, then the others (their
+    // concatenations end with the text).
+    let full = (words + 1).saturating_sub(max_n).min(last + 1);
+    for (i, key) in windows.iter_mut().enumerate() {
+        let b = starts[i];
+        *key = mix(load(cat, b), load(cat, b + 8), WINDOW as u64);
+        let end_max = if i < full { starts[i + max_n] } else { total };
         if end_max - b >= WINDOW {
-            any |= filter.mark(windows[i]);
+            any |= filter.mark(*key);
         }
-        if end_min - b < WINDOW {
+        if starts[i + min_n] - b < WINDOW {
             for &n in ns {
                 if i + n <= words && starts[i + n] - b < WINDOW {
                     any |= filter.mark(short_key(cat, b, starts[i + n] - b));
@@ -621,10 +614,15 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     }
     // Per candidate, which of its marks another position shares: bit 63 its window, bit k
     // the short concatenation of `ns[k]` words (k >= 63: taken as shared).
-    for i in 0..=last {
+    for (i, &key) in windows.iter().enumerate() {
+        let window = filter.shared(key);
         let b = starts[i];
-        let mut mask = u64::from(filter.shared(windows[i])) << 63;
-        if starts[i + min_n] - b < WINDOW {
+        let short = starts[i + min_n] - b < WINDOW;
+        if !window && !short {
+            continue;
+        }
+        let mut mask = u64::from(window) << 63;
+        if short {
             for (k, &n) in ns.iter().enumerate().take(63) {
                 if i + n <= words
                     && starts[i + n] - b < WINDOW
@@ -634,7 +632,7 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
                 }
             }
         }
-        if mask != 0 || (ns.len() > 63 && starts[i + min_n] - b < WINDOW) {
+        if mask != 0 || (ns.len() > 63 && short) {
             concat_cands.push(i as u32);
             concat_marks.push(mask);
         }
