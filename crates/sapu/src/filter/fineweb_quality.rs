@@ -224,7 +224,11 @@ impl FineWebQuality {
         let (mut short_all, mut short_lines) = (0usize, 0usize);
         for l in text.split('\n') {
             let stop = usize::from(r.ends_with_stop(l));
-            let short = usize::from(text::char_len(l) <= r.short_line_length);
+            // A line has between len / 4 and len characters: most need no counting.
+            let max = r.short_line_length;
+            let short = usize::from(
+                l.len() <= max || (l.len() <= max.saturating_mul(4) && text::char_len(l) <= max),
+            );
             n_all += 1;
             punct_all += stop;
             short_all += short;
@@ -405,7 +409,16 @@ mod tests {
             ..d()
         };
         assert_eq!(reason(c.clone(), &c30).as_deref(), Some("short_line_ratio"));
-        assert_eq!(reason(c, &c31), None);
+        assert_eq!(reason(c.clone(), &c31), None);
+        // characters, not bytes: 30 two-byte (60 bytes) and 30 four-byte characters are short
+        let e30 = "\u{e9}".repeat(29) + ".";
+        let e31 = "\u{e9}".repeat(30) + ".";
+        let g30 = "\u{1f600}".repeat(29) + ".";
+        let g31 = "\u{1f600}".repeat(30) + ".";
+        assert_eq!(reason(c.clone(), &e30).as_deref(), Some("short_line_ratio"));
+        assert_eq!(reason(c.clone(), &e31), None);
+        assert_eq!(reason(c.clone(), &g30).as_deref(), Some("short_line_ratio"));
+        assert_eq!(reason(c, &g31), None);
     }
 
     #[test]
