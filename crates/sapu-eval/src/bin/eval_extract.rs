@@ -3,7 +3,11 @@
 //! (with/without snippets, title/author/date accuracy), and single-thread speed over both.
 //!
 //! `cargo run --release -p sapu-eval --bin eval_extract [-- --favor balanced|precision|recall]
-//! [--dump DIR] [--speed-runs N] [--speed-only] [--baseline FILE]...`
+//! [--dump DIR] [--losses FILE] [--speed-runs N] [--speed-only] [--baseline FILE]...`
+//!
+//! `--losses FILE` writes one JSON line per trafilatura-eval page with a miss (balanced): its
+//! id, the `with` snippets not found (recall loss) and the `without` snippets kept (precision
+//! loss), pages with the most misses first.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -30,6 +34,7 @@ fn main() -> Result<()> {
         _ => vec![Favor::Balanced, Favor::Precision, Favor::Recall],
     };
     let dump = flag("--dump").map(PathBuf::from);
+    let losses = flag("--losses").map(PathBuf::from);
     let runs: usize = flag("--speed-runs").map_or(Ok(3), |s| s.parse())?;
     let data = sapu_eval::data_dir()?.join("extraction");
 
@@ -52,7 +57,7 @@ fn main() -> Result<()> {
     );
 
     if !args.iter().any(|a| a == "--speed-only") {
-        quality(&sh, &tr, &favors, dump.as_deref())?;
+        quality(&sh, &tr, &favors, dump.as_deref(), losses.as_deref())?;
     }
     if runs > 0 {
         speed(&sh, &tr, runs);
@@ -60,7 +65,13 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Path>) -> Result<()> {
+fn quality(
+    sh: &ScrapingHub,
+    tr: &[TrafRow],
+    favors: &[Favor],
+    dump: Option<&Path>,
+    losses: Option<&Path>,
+) -> Result<()> {
     println!("\n## ScrapingHub article-extraction benchmark (181 pages)\n");
     println!(
         "{:<28} {:>9} {:>9} {:>9} {:>9}",
@@ -129,6 +140,9 @@ fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Pat
                 std::fs::write(dir.join(format!("{}.meta", r.id)), meta)?;
             }
         }
+        if let (Some(file), Favor::Balanced) = (losses, favor) {
+            write_losses(file, tr, &outs)?;
+        }
         let s = snippet_scores(tr, &outs);
         println!(
             "{:<20} {:>9.3} {:>9.3} {:>9.3} {:>7.3} {:>7.3} {:>7.3}",
@@ -143,6 +157,38 @@ fn quality(sh: &ScrapingHub, tr: &[TrafRow], favors: &[Favor], dump: Option<&Pat
     }
 
     Ok(())
+}
+
+/// Per-page misses, worst pages first, as JSON lines.
+fn write_losses(file: &Path, rows: &[TrafRow], outs: &[Extracted]) -> Result<()> {
+    let mut pages: Vec<(usize, Value)> = Vec::new();
+    for (r, o) in rows.iter().zip(outs) {
+        let text = norm(&o.text);
+        let missed: Vec<&str> = r
+            .with
+            .iter()
+            .filter(|w| !text.contains(w.as_str()))
+            .map(String::as_str)
+            .collect();
+        let kept: Vec<&str> = r
+            .without
+            .iter()
+            .filter(|w| text.contains(w.as_str()))
+            .map(String::as_str)
+            .collect();
+        if missed.is_empty() && kept.is_empty() {
+            continue;
+        }
+        let n = missed.len() + kept.len();
+        let line = serde_json::json!({
+            "id": r.id, "url": r.url, "with": r.with.len(), "without": r.without.len(),
+            "missed": missed, "kept": kept, "out_chars": o.text.len(),
+        });
+        pages.push((n, line));
+    }
+    pages.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let body: String = pages.iter().map(|(_, v)| format!("{v}\n")).collect();
+    std::fs::write(file, body).with_context(|| format!("writing {}", file.display()))
 }
 
 fn speed(sh: &ScrapingHub, tr: &[TrafRow], runs: usize) {

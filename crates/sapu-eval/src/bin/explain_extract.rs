@@ -1,14 +1,26 @@
 //! Development aid: `explain_extract FILE.html[.gz]...` prints why the extractor chose its
-//! container (dropped chrome, candidate markers).
+//! container (dropped chrome, candidate markers); `explain_extract FILE --find TEXT` prints
+//! where the text nodes holding TEXT sit and why they were or were not written.
 
 use std::io::Read;
 
 fn main() -> anyhow::Result<()> {
-    for f in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let find = args
+        .iter()
+        .position(|a| a == "--find")
+        .and_then(|i| args.get(i + 1));
+    for (i, f) in args.iter().enumerate() {
+        if f == "--find" || (i > 0 && args[i - 1] == "--find") {
+            continue;
+        }
         let mut bytes = Vec::new();
-        sapu_eval::open(std::path::Path::new(&f))?.read_to_end(&mut bytes)?;
+        sapu_eval::open(std::path::Path::new(f))?.read_to_end(&mut bytes)?;
         let html = sapu::read::decode_html(&bytes, None).0;
-        println!("== {f}\n{}", sapu::extract::explain(&html));
+        match find {
+            Some(needle) => print!("{}", sapu::extract::locate(&html, needle)),
+            None => println!("== {f}\n{}", sapu::extract::explain(&html)),
+        }
     }
     Ok(())
 }

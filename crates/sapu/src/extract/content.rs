@@ -15,7 +15,7 @@
 //!    out, paragraphs separated by a blank line, list items and table rows by a newline.
 
 use super::dom::{push_collapsed, Data, Dom, NONE};
-use super::lexicon::{class_verdict, Verdict};
+use super::lexicon::{class_verdict, names_image, Verdict};
 use super::tags::Tag;
 
 /// Thresholds one `favor` setting stands for.
@@ -76,6 +76,11 @@ fn first_pass(dom: &Dom, p: &Params) -> (Measures, u32, Vec<u32>) {
 
 /// The main text of a parsed page, empty when there is none.
 pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
+    choose(dom, p).write(dom, p)
+}
+
+/// The selection the main text is written from.
+fn choose(dom: &Dom, p: &Params) -> Selection {
     let first = select(dom, p, CHROME | CLASS_CHROME);
     let got = first.good();
     if got < FALLBACK_BELOW && first.before >= 3 * got.max(p.min_block_chars) {
@@ -84,10 +89,58 @@ pub(crate) fn main_text(dom: &Dom, p: &Params) -> String {
         // again dropping only chrome by tag and role.
         let second = select(dom, p, CHROME);
         if second.good() >= 2 * got + p.min_block_chars {
-            return second.write(dom, p);
+            return second;
         }
     }
-    first.write(dom, p)
+    first
+}
+
+/// Development aid: where the text nodes holding `needle` are and why they were or were not
+/// written: under a dropped element (never content, chrome by tag or role, chrome by class),
+/// outside the chosen container, or inside it (with their block's text and link sizes).
+pub(crate) fn locate(dom: &Dom, p: &Params, needle: &str) -> String {
+    let sel = choose(dom, p);
+    let m = &sel.m;
+    let mut out = String::new();
+    for (i, node) in dom.nodes.iter().enumerate() {
+        let Data::Text(t) = &node.data else { continue };
+        let mut text = String::new();
+        push_collapsed(&mut text, t);
+        if !text.contains(needle) {
+            continue;
+        }
+        let (mut a, mut why, mut inside, mut block) = (i as u32, "outside", false, NONE);
+        while a != NONE {
+            let f = m.flags[a as usize];
+            if f & DROPPED != 0 {
+                why = if f & CHROME != 0 {
+                    "dropped-tag-chrome"
+                } else if f & CLASS_CHROME != 0 {
+                    "dropped-class-chrome"
+                } else {
+                    "dropped-never-content"
+                };
+            }
+            if block == NONE && dom.node(a).tag().is_some_and(|t| !t.is_inline()) {
+                block = a;
+            }
+            if a == sel.container || sel.lead.contains(&a) {
+                inside = true;
+            }
+            a = dom.node(a).parent;
+        }
+        if why == "outside" && inside {
+            why = "inside";
+        }
+        let b = block as usize;
+        out += &format!(
+            "{why} block text={} link={} : {}\n",
+            m.text.get(b).copied().unwrap_or(0),
+            m.link.get(b).copied().unwrap_or(0),
+            path(dom, i as u32)
+        );
+    }
+    out
 }
 
 /// One choice of the main text: the measures after dropping the chrome `mask` names, the
@@ -352,7 +405,6 @@ fn choose_container(
     if total == 0.0 {
         return (body, Vec::new());
     }
-    let mut lead = Vec::new();
     let mut start = body;
     let mut best = (0u8, 0i64);
     for &i in order {
@@ -380,6 +432,7 @@ fn choose_container(
             start = i;
         }
     }
+    let mut lead = lead_above(dom, body, start, p, m);
     let mut node = start;
     loop {
         let here = m.good[node as usize] as f32;
@@ -405,6 +458,63 @@ fn choose_container(
         }
     }
 }
+
+/// The lead of a marked container: good paragraphs just before it (a standfirst or teaser
+/// beside an `articleBody`; not a picture box named so, holding the picture and its caption), taken level by level while the parent holds little else, so a
+/// listing or a sidebar before the article is never pulled in, and never above the article
+/// element or into the body's top level (cookie and notification prompts). In document order.
+fn lead_above(dom: &Dom, body: u32, start: u32, p: &Params, m: &Measures) -> Vec<u32> {
+    let mut lead = Vec::new();
+    let (mut node, mut kept) = (start, m.good[start as usize]);
+    for _ in 0..LEAD_LEVELS {
+        let parent = dom.node(node).parent;
+        if parent == NONE
+            || parent == body
+            || !is_wrapper(dom.node(parent).tag())
+            || matches!(dom.node(node).tag(), Some(Tag::Article | Tag::Main))
+        {
+            break;
+        }
+        let (mut before, mut pictures) = (Vec::new(), 0);
+        for k in dom.children(parent).take_while(|&k| k != node) {
+            let g = m.good[k as usize];
+            if m.flags[k as usize] & DROPPED != 0 || g < p.min_block_chars {
+                continue;
+            }
+            if names_image(dom.node(k)) && holds_image(dom, k) {
+                pictures += g;
+            } else {
+                before.push(k);
+            }
+        }
+        let add: u32 = before.iter().map(|&k| m.good[k as usize]).sum();
+        let rest = m.good[parent as usize].saturating_sub(pictures);
+        if ((kept + add) as f32) < p.descend_share * rest as f32 {
+            break;
+        }
+        kept += add;
+        lead.splice(0..0, before);
+        node = parent;
+    }
+    lead
+}
+
+/// Whether `i` is or holds an image: a picture box before the article, its text a caption.
+fn holds_image(dom: &Dom, i: u32) -> bool {
+    let mut stack = vec![i];
+    while let Some(n) = stack.pop() {
+        if let Data::Element { tag, name, .. } = &dom.node(n).data {
+            if *tag == Tag::Figure || &*name.local == "img" {
+                return true;
+            }
+            stack.extend(dom.children(n));
+        }
+    }
+    false
+}
+
+/// How many levels above a marked container its lead is looked for.
+const LEAD_LEVELS: usize = 2;
 
 /// Pass 4b: the container's kept blocks as lines.
 fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures) -> String {

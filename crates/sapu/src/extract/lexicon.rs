@@ -109,6 +109,30 @@ const CONTENT: &[&str] = &[
     "blog",
 ];
 
+/// Words naming a picture box.
+const IMAGE: &[&str] = &[
+    "image",
+    "img",
+    "photo",
+    "picture",
+    "figure",
+    "media",
+    "gallery",
+    "thumbnail",
+];
+
+/// Whether an element's class or id names a picture box (`image`, `photo`, `figure`, ...).
+pub(crate) fn names_image(node: &Node) -> bool {
+    let mut image = false;
+    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+        let value = &value[..floor_boundary(value, 512)];
+        each_word(value, |w| {
+            image |= IMAGE.iter().any(|c| c.eq_ignore_ascii_case(w));
+        });
+    }
+    image
+}
+
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;

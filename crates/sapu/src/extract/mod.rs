@@ -123,6 +123,20 @@ pub fn explain(html: &str) -> String {
     }
 }
 
+/// Development aid: where the text holding `needle` sits and why it was or was not written.
+#[doc(hidden)]
+pub fn locate(html: &str, needle: &str) -> String {
+    let limits = dom::Limits {
+        max_bytes: usize::MAX,
+        max_nodes: usize::MAX,
+        max_depth: u32::MAX,
+    };
+    match dom::Dom::parse(html, limits) {
+        Ok(dom) => content::locate(&dom, &params(Favor::Balanced), needle),
+        Err(l) => format!("{l:?}"),
+    }
+}
+
 fn params(favor: Favor) -> content::Params {
     let balanced = content::Params {
         descend_share: 0.9,

@@ -498,3 +498,22 @@ fn title_is_the_only_h1_without_a_declared_one_and_entities_are_decoded() {
         Some("A &#xZZ; b &é; c &")
     );
 }
+
+#[test]
+fn teaser_before_a_marked_article_body_is_kept_but_not_a_caption_box() {
+    let page = r#"<html><body><div class="news"><div class="article">
+        <h3>Die Schlagzeile</h3>
+        <div class="teaser-text"><p>Ein Vorspann, der den Artikel in zwei langen Sätzen zusammenfasst und neugierig macht.</p></div>
+        <div class="image-box"><img src="a.jpg"><p>Eine Bildunterschrift, lang genug, um als Absatz zu zählen, mit Fotograf.</p></div>
+        <div itemprop="articleBody"><p>Der erste Absatz des eigentlichen Artikels ist lang genug und endet mit einem Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als guter Text zu gelten.</p></div>
+    </div></div>
+    <div class="listing"><p>Ein anderer Artikel, dessen Anriss hier steht, mit genug Text, um zu zählen.</p></div>
+    </body></html>"#;
+    let text = extract(page).text;
+    assert!(text.starts_with("Ein Vorspann, der den Artikel"), "{text}");
+    assert!(text.contains("Der zweite Absatz des Artikels"), "{text}");
+    assert!(!text.contains("Bildunterschrift"), "{text}");
+    assert!(!text.contains("Schlagzeile"), "{text}");
+    assert!(!text.contains("anderer Artikel"), "{text}");
+}
