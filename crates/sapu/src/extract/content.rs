@@ -560,6 +560,8 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
                         _ => 0,
                     };
                     out.text(t, pre, level, k);
+                } else if !keep(owner) && m.text[owner as usize] > 0 {
+                    out.links_dropped();
                 }
                 continue;
             }
@@ -595,6 +597,12 @@ enum Kind {
     Item,
 }
 
+/// How a closing sentence ends (a short block ending so is text, not a label).
+const SENTENCE_END: [char; 7] = ['.', '!', '…', '"', '”', '»', '\''];
+
+/// A heading longer than this (bytes) is not taken for a label.
+const LABEL_MAX_BYTES: usize = 100;
+
 /// Builds the output text: collapsed spaces, requested line breaks, no blank line runs.
 #[derive(Default)]
 struct Writer {
@@ -610,6 +618,11 @@ struct Writer {
     /// taken back if nothing but a heading of the same or a higher rank, or the end, follows
     /// (the title of a related-links box whose links were dropped).
     heading: Option<(u8, usize)>,
+    /// The last paragraph written is a heading or a short block starting at this byte, and
+    /// whether only link blocks (dropped) have come after it: a label of a related-links box
+    /// ("Mehr zum Thema", "Read also:"), taken back when the next paragraph starts.
+    label: Option<usize>,
+    label_links: bool,
 }
 
 impl Writer {
@@ -630,12 +643,14 @@ impl Writer {
         }
         let new_paragraph = self.pending > 0 || self.out.is_empty();
         if new_paragraph {
+            self.take_back_label();
             if let Some((prev, start)) = self.heading {
                 if level > 0 && level <= prev {
                     self.out.truncate(start);
                     self.segments.retain(|&(s, _)| s < start);
                 }
             }
+            self.label = matches!(kind, Kind::Heading | Kind::Short).then_some(self.out.len());
             self.segments.push((self.out.len(), kind));
             self.heading = None;
             if level > 0 {
@@ -671,7 +686,35 @@ impl Writer {
         }
     }
 
+    /// A block dropped for its links was passed.
+    fn links_dropped(&mut self) {
+        if self.label.is_some() {
+            self.label_links = true;
+        }
+    }
+
+    /// Remove the last paragraph when it is a label of dropped links.
+    fn take_back_label(&mut self) {
+        if let (Some(start), true) = (self.label, self.label_links) {
+            // A sentence or a long heading (a lead set as a heading) is not a label.
+            let label = self.out[start..].trim_end();
+            if label.len() > LABEL_MAX_BYTES || label.ends_with(SENTENCE_END) {
+                self.label = None;
+                self.label_links = false;
+                return;
+            }
+            self.out.truncate(start);
+            self.segments.retain(|&(s, _)| s < start);
+            if self.heading.is_some_and(|(_, h)| h >= start) {
+                self.heading = None;
+            }
+        }
+        self.label = None;
+        self.label_links = false;
+    }
+
     fn finish(mut self) -> String {
+        self.take_back_label();
         if let Some((_, start)) = self.heading {
             self.out.truncate(start);
             self.segments.retain(|&(s, _)| s < start);
@@ -717,9 +760,7 @@ impl Writer {
             i > last
                 && (kind == Kind::Heading
                     || kind == Kind::Short
-                        && !out[segs[i].0..end(i)]
-                            .trim_end()
-                            .ends_with(['.', '!', '…', '"', '”', '»', '\'']))
+                        && !out[segs[i].0..end(i)].trim_end().ends_with(SENTENCE_END))
         };
         if !segs.iter().enumerate().any(|(i, s)| drop(i, s.1)) {
             return;

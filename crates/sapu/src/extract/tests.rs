@@ -517,3 +517,20 @@ fn teaser_before_a_marked_article_body_is_kept_but_not_a_caption_box() {
     assert!(!text.contains("Schlagzeile"), "{text}");
     assert!(!text.contains("anderer Artikel"), "{text}");
 }
+
+#[test]
+fn label_of_a_dropped_link_box_is_cut_but_a_short_sentence_stays() {
+    let page = r#"<html><body><article>
+        <p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, mit Punkt.</p>
+        <h3>Mehr zum Thema</h3>
+        <ul><li><a href="/a">Ein anderer Artikel über etwas</a></li><li><a href="/b">Noch ein Artikel</a></li></ul>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <p>Die Tür ging auf.</p>
+        <p><a href="/c">Ein Link zu einer anderen Seite mit einem langen Titel</a></p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+    </article></body></html>"#;
+    let text = extract(page).text;
+    assert!(!text.contains("Mehr zum Thema"), "{text}");
+    assert!(text.contains("Die Tür ging auf."), "{text}");
+    assert!(text.contains("Der dritte Absatz"), "{text}");
+}
