@@ -1,6 +1,7 @@
 //! A fast pass before parsing that empties what can never be page text: script and style
 //! bodies, comments and inline SVG (about half the bytes of a modern page), so the spec
-//! tokenizer has less to walk. JSON-LD scripts are kept for the metadata.
+//! tokenizer has less to walk. JSON-LD scripts are kept for the metadata; HTML templates
+//! (`<script type="text/template">`) are unwrapped into a `<div>`, their markup read as page.
 //!
 //! Byte-level and conservative: an element is emptied only from its start tag to the first
 //! matching end tag (as the tokenizer's raw-text states end it); anything unclosed is left to
@@ -35,6 +36,25 @@ pub(crate) fn strip_raw_text(html: &str) -> Cow<'_, str> {
             let Some(end) = find_end_tag(&b[gt..], name).map(|e| gt + e) else {
                 break;
             };
+            if name == "script"
+                && contains_ignore_case(tag, b"text/template")
+                && b[gt..end].trim_ascii_start().starts_with(b"<")
+            {
+                // An HTML template the page's script renders (Blogger's post body): its markup
+                // is read as part of the page, in a `<div>` instead of the script (not a
+                // template of JSON data).
+                let Some(close) = memchr(b'>', &b[end..]).map(|g| end + g + 1) else {
+                    break;
+                };
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len() / 2));
+                o.push_str(&html[copied..lt]);
+                o.push_str("<div>");
+                o.push_str(&html[gt..end]);
+                o.push_str("</div>");
+                copied = close;
+                at = close;
+                continue;
+            }
             if name == "svg" {
                 let Some(close) = memchr(b'>', &b[end..]).map(|g| end + g + 1) else {
                     break;
@@ -110,6 +130,16 @@ mod tests {
         assert_eq!(
             strip_raw_text(page),
             "<p>a</p><SCRIPT type=x></script ><style></style><script type=\"application/ld+json\">{}</script>b"
+        );
+    }
+
+    #[test]
+    fn unwraps_html_templates_into_a_div() {
+        assert_eq!(
+            strip_raw_text(
+                "a<script type='text/template'><p>Post body</p></script>b<script>x</script>"
+            ),
+            "a<div><p>Post body</p></div>b<script></script>"
         );
     }
 
