@@ -15,7 +15,7 @@
 //!    out, paragraphs separated by a blank line, list items and table rows by a newline.
 
 use super::dom::{push_collapsed, Data, Dom, NONE};
-use super::lexicon::{class_verdict, names_image, Verdict};
+use super::lexicon::{class_verdict, names_header, names_image, Verdict};
 use super::tags::Tag;
 
 /// Thresholds one `favor` setting stands for.
@@ -35,18 +35,23 @@ pub(crate) struct Params {
     pub(crate) trim_edges: bool,
 }
 
-const DROPPED: u8 = 1;
-const CHROME: u8 = 2;
-const MARKER: u8 = 4;
-const STRONG_MARKER: u8 = 8;
-const PROTECTED: u8 = 16;
-const SEMANTIC: u8 = 32;
+const DROPPED: u16 = 1;
+const CHROME: u16 = 2;
+const MARKER: u16 = 4;
+const STRONG_MARKER: u16 = 8;
+const PROTECTED: u16 = 16;
+const SEMANTIC: u16 = 32;
 /// Chrome by class or id name (not by tag or role).
-const CLASS_CHROME: u8 = 64;
+const CLASS_CHROME: u16 = 64;
+/// Inside an `<article>` element.
+const IN_ARTICLE: u16 = 128;
+/// The header of an article (title, byline, standfirst): kept, but only its good paragraphs
+/// are written.
+const ARTICLE_HEADER: u16 = 256;
 
 /// Per-node measurements, indexed by node.
 struct Measures {
-    flags: Vec<u8>,
+    flags: Vec<u16>,
     /// Non-space characters in the subtree (pass 1), then owned by the block (pass 3).
     text: Vec<u32>,
     link: Vec<u32>,
@@ -163,7 +168,7 @@ impl Selection {
     }
 }
 
-fn select(dom: &Dom, p: &Params, mask: u8) -> Selection {
+fn select(dom: &Dom, p: &Params, mask: u16) -> Selection {
     let (mut m, body, order) = first_pass(dom, p);
     let before = m.good[body as usize];
     drop_chrome(dom, body, &order, p, mask, &mut m);
@@ -257,13 +262,19 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     m.flags[i as usize] |= DROPPED;
                     continue;
                 }
-                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside)
+                // An article's own header (title, byline, standfirst) is not page chrome.
+                let article_header = m.flags[i as usize] & IN_ARTICLE != 0
+                    && (*tag == Tag::Header || names_header(node));
+                if article_header {
+                    m.flags[i as usize] |= ARTICLE_HEADER;
+                }
+                if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside) && !article_header
                     || chrome_role(node.attr("role"))
                 {
                     m.flags[i as usize] |= CHROME;
                 }
                 match class_verdict(node) {
-                    Verdict::Chrome if i != body && !is_landmark(*tag) => {
+                    Verdict::Chrome if i != body && !is_landmark(*tag) && !article_header => {
                         m.flags[i as usize] |= CLASS_CHROME
                     }
                     Verdict::Content => m.flags[i as usize] |= MARKER,
@@ -286,6 +297,11 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
         let first = stack.len();
         stack.extend(dom.children(i));
         stack[first..].reverse();
+        if m.flags[i as usize] & IN_ARTICLE != 0 || dom.node(i).tag() == Some(Tag::Article) {
+            for &c in &stack[first..] {
+                m.flags[c as usize] |= IN_ARTICLE;
+            }
+        }
     }
     for &i in order.iter().rev() {
         let parent = dom.node(i).parent;
@@ -301,7 +317,7 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
 
 /// Pass 2: drop chrome-named elements that do not hold the article: those with at most
 /// `chrome_max_share` of the page's good text (all its text when it has none).
-fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, mask: u8, m: &mut Measures) {
+fn drop_chrome(dom: &Dom, body: u32, order: &[u32], p: &Params, mask: u16, m: &mut Measures) {
     let (size, total) = if m.good[body as usize] > 0 {
         (&m.good, m.good[body as usize] as f32)
     } else {
@@ -536,10 +552,16 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
             _ => Kind::Short,
         }
     };
-    // (node, owning block, inside <pre>, leaving, strict): a leaving entry closes an element;
-    // under a strict root (a lead sibling) only good paragraphs are written.
-    let mut stack = vec![(container, container, false, false, false)];
-    stack.extend(lead.iter().rev().map(|&k| (k, k, false, false, true)));
+    // (node, owning block, inside <pre>, leaving, strictness): a leaving entry closes an
+    // element; under a lead sibling only good paragraphs are written, under an article's
+    // header only good paragraphs that read as sentences (a standfirst, not a headline, a
+    // dateline or a URL).
+    let mut stack = vec![(container, container, false, false, Strict::No)];
+    stack.extend(
+        lead.iter()
+            .rev()
+            .map(|&k| (k, k, false, false, Strict::Good)),
+    );
     while let Some((i, owner, pre, leaving, strict)) = stack.pop() {
         let node = dom.node(i);
         if leaving {
@@ -554,7 +576,12 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
         let (owner, pre) = match &node.data {
             Data::Text(t) => {
                 let k = kind(owner, pre);
-                if keep(owner) && (!strict || k == Kind::Good) {
+                let wanted = match strict {
+                    Strict::No => true,
+                    Strict::Good => k == Kind::Good,
+                    Strict::Sentence => k == Kind::Good && reads_as_sentence(dom, owner),
+                };
+                if keep(owner) && wanted {
                     let level = match dom.node(owner).tag() {
                         Some(Tag::H(l)) => l,
                         _ => 0,
@@ -577,12 +604,34 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
             Data::Document(_) => (owner, pre),
             Data::Other => continue,
         };
+        let strict = if m.flags[i as usize] & ARTICLE_HEADER != 0 {
+            strict.max(Strict::Sentence)
+        } else {
+            strict
+        };
         stack.push((i, owner, pre, true, strict));
         let first = stack.len();
         stack.extend(dom.children(i).map(|c| (c, owner, pre, false, strict)));
         stack[first..].reverse();
     }
     out.finish()
+}
+
+/// Which blocks are written under a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strict {
+    /// Every kept block.
+    No,
+    /// Good paragraphs only (a lead before the container).
+    Good,
+    /// Good paragraphs that read as sentences (in an article's header).
+    Sentence,
+}
+
+/// Whether a block's text ends as a sentence does.
+fn reads_as_sentence(dom: &Dom, block: u32) -> bool {
+    let text = dom.text_of(block, 4096);
+    text.ends_with(SENTENCE_END) || text.ends_with(['?', ')', '“'])
 }
 
 /// What a written paragraph is, for trimming the edges of the output.

@@ -133,6 +133,18 @@ pub(crate) fn names_image(node: &Node) -> bool {
     image
 }
 
+/// Whether an element's class or id names a header (`article-header`, `entry__head`).
+pub(crate) fn names_header(node: &Node) -> bool {
+    let mut header = false;
+    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+        let value = &value[..floor_boundary(value, 512)];
+        each_word(value, |w| {
+            header |= w.eq_ignore_ascii_case("header") || w.eq_ignore_ascii_case("head");
+        });
+    }
+    header
+}
+
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;

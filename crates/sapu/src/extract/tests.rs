@@ -534,3 +534,22 @@ fn label_of_a_dropped_link_box_is_cut_but_a_short_sentence_stays() {
     assert!(text.contains("Die Tür ging auf."), "{text}");
     assert!(text.contains("Der dritte Absatz"), "{text}");
 }
+
+#[test]
+fn standfirst_in_an_article_header_is_kept_without_headline_or_dateline() {
+    let page = r#"<html><body><article>
+        <header class="article-header">
+            <h1>Eine Schlagzeile, die lang genug ist, um als Absatz zu zählen</h1>
+            <p class="dateline">VERÖFFENTLICHT: 10:48, Di, 19. Nov 2019 | AKTUALISIERT: 11:05</p>
+            <p class="lead">Ein Vorspann, der den Artikel in einem langen Satz zusammenfasst und neugierig macht.</p>
+        </header>
+        <div class="body"><p>Der erste Absatz des eigentlichen Artikels ist lang genug und endet mit einem Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als guter Text zu gelten.</p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als guter Text zu gelten.</p></div>
+    </article></body></html>"#;
+    let text = extract(page).text;
+    assert!(text.starts_with("Ein Vorspann, der den Artikel"), "{text}");
+    assert!(text.contains("Der dritte Absatz"), "{text}");
+    assert!(!text.contains("Schlagzeile"), "{text}");
+    assert!(!text.contains("VERÖFFENTLICHT"), "{text}");
+}
