@@ -578,7 +578,14 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
                 let k = kind(owner, pre);
                 let wanted = match strict {
                     Strict::No => true,
-                    Strict::Good => k == Kind::Good,
+                    // A long subheading before the container is a standfirst set as a
+                    // heading (the `<h1>` is the title).
+                    Strict::Good => {
+                        k == Kind::Good
+                            || k == Kind::Heading
+                                && dom.node(owner).tag() != Some(Tag::H(1))
+                                && m.text[owner as usize] >= 2 * p.min_block_chars
+                    }
                     Strict::Sentence => k == Kind::Good && reads_as_sentence(dom, owner),
                 };
                 if keep(owner) && wanted {

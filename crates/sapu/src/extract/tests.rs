@@ -553,3 +553,20 @@ fn standfirst_in_an_article_header_is_kept_without_headline_or_dateline() {
     assert!(!text.contains("Schlagzeile"), "{text}");
     assert!(!text.contains("VERÖFFENTLICHT"), "{text}");
 }
+
+#[test]
+fn long_subheading_before_the_article_body_is_kept_but_not_the_title() {
+    let page = r#"<html><body><div class="detail">
+        <div class="head"><h1>Ein Titel, der lang genug ist, um die Grenze für Unterzeilen zu überschreiten, ganz sicher</h1>
+        <h2>Zwei Mal ging sie heuer leer aus, doch ausgerechnet beim letzten großen Rennen der Saison schlug sie zurück</h2></div>
+        <div itemprop="articleBody"><p>Der erste Absatz des eigentlichen Artikels ist lang genug und endet mit einem Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als guter Text zu gelten.</p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als guter Text zu gelten.</p></div>
+    </div></body></html>"#;
+    let text = extract(page).text;
+    assert!(
+        text.starts_with("Zwei Mal ging sie heuer leer aus"),
+        "{text}"
+    );
+    assert!(!text.contains("Ein Titel"), "{text}");
+}
