@@ -556,6 +556,8 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
     // element; under a lead sibling only good paragraphs are written, under an article's
     // header only good paragraphs that read as sentences (a standfirst, not a headline, a
     // dateline or a URL).
+    // The last short block checked for a dateline, and the answer.
+    let mut dateline_of = (NONE, false);
     let mut stack = vec![(container, container, false, false, Strict::No)];
     stack.extend(
         lead.iter()
@@ -588,6 +590,14 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
                     }
                     Strict::Sentence => k == Kind::Good && reads_as_sentence(dom, owner),
                 };
+                // A line that is only a date or a time is a dateline, not text.
+                let wanted = wanted
+                    && !(k == Kind::Short && m.text[owner as usize] <= DATELINE_MAX && {
+                        if dateline_of.0 != owner {
+                            dateline_of = (owner, is_dateline(&dom.text_of(owner, 256)));
+                        }
+                        dateline_of.1
+                    });
                 if keep(owner) && wanted {
                     let level = match dom.node(owner).tag() {
                         Some(Tag::H(l)) => l,
@@ -633,6 +643,29 @@ enum Strict {
     Good,
     /// Good paragraphs that read as sentences (in an article's header).
     Sentence,
+}
+
+/// Longest dateline, in non-space characters.
+const DATELINE_MAX: u32 = 32;
+
+/// Whether `text` is only a date or a time ("23.10.2018", "11 Jan 2019", "3:59 PM",
+/// "05. Februar 2020"): 2 to 8 digits with a year (19xx, 20xx) or an `h:mm` time, and at most
+/// a month name's worth of letters. Not a phone number (more digits) or a label with a date.
+pub(crate) fn is_dateline(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if !(2..=8).contains(&digits) || letters > 10 {
+        return false;
+    }
+    let b = text.as_bytes();
+    let run = |i: usize, n: usize| i + n <= b.len() && b[i..i + n].iter().all(u8::is_ascii_digit);
+    (0..b.len()).any(|i| {
+        let starts = i == 0 || !b[i - 1].is_ascii_digit();
+        starts
+            && (run(i, 4) && !run(i, 5) && (b[i..].starts_with(b"19") || b[i..].starts_with(b"20"))
+                || (run(i, 1) && b.get(i + 1) == Some(&b':') && run(i + 2, 2))
+                || (run(i, 2) && b.get(i + 2) == Some(&b':') && run(i + 3, 2)))
+    })
 }
 
 /// Whether a block's text ends as a sentence does.

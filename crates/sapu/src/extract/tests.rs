@@ -570,3 +570,25 @@ fn long_subheading_before_the_article_body_is_kept_but_not_the_title() {
     );
     assert!(!text.contains("Ein Titel"), "{text}");
 }
+
+#[test]
+fn a_line_that_is_only_a_date_is_dropped_but_not_a_phone_number() {
+    let page = r#"<html><body><article>
+        <p>23.10.2018</p>
+        <p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, mit Punkt.</p>
+        <p>3:59 PM</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <p>+81 158-23-2012</p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+    </article></body></html>"#;
+    let text = extract(page).text;
+    assert!(!text.contains("23.10.2018"), "{text}");
+    assert!(!text.contains("3:59 PM"), "{text}");
+    assert!(text.contains("+81 158-23-2012"), "{text}");
+    assert!(super::content::is_dateline("05. Februar 2020"));
+    assert!(super::content::is_dateline("11 Jan 2019"));
+    assert!(!super::content::is_dateline(
+        "Seite 2019 von 2020 im Archiv nachlesen"
+    ));
+    assert!(!super::content::is_dateline("Görlitzer Str. 45"));
+}
