@@ -4,7 +4,8 @@
 //! it when there is one (`target/langid-eval/fasttext_speed.json`), and how many documents
 //! were called each language (a check that a faster version still says the same).
 //!
-//! Usage: `bench_langid [SAMPLE_BYTES [REPS]]` (defaults 1024 and 5).
+//! Usage: `bench_langid [SAMPLE_BYTES [REPS]]` (defaults 1024 and 5). Also prints a digest of
+//! every prediction (top three and scores), which a speed change must leave as it is.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,8 +37,16 @@ fn main() -> Result<()> {
     let ident = Identifier::new(sample);
     let bytes: usize = news.iter().map(String::len).sum();
     let mut calls: BTreeMap<&str, usize> = BTreeMap::new();
+    // Every prediction (top three languages and their scores, bit for bit) in one hash: a
+    // speed change that keeps results keeps this digest.
+    let mut digest = xxhash_rust::xxh3::Xxh3::new();
     for t in &news {
-        *calls.entry(ident.identify(t).lang).or_default() += 1;
+        let p = ident.identify(t);
+        *calls.entry(p.lang).or_default() += 1;
+        for (lang, score) in &p.top {
+            digest.update(lang.as_bytes());
+            digest.update(&score.to_bits().to_le_bytes());
+        }
     }
     let mut runs = Vec::new();
     for _ in 0..reps.max(1) {
@@ -78,5 +87,6 @@ fn main() -> Result<()> {
         }
     }
     println!("\ndocuments called each language: {calls:?}");
+    println!("prediction digest: {:016x}", digest.digest());
     Ok(())
 }
