@@ -75,15 +75,30 @@ struct Cache {
     rules: Option<WordRules>,
     text: String,
     spans: Vec<Range<usize>>,
+    /// Scratch for the splitter's word slices, kept empty between documents so its memory is
+    /// reused instead of allocated (and first touched) for every document.
+    scratch: Vec<&'static str>,
 }
 
 thread_local! {
     static LAST: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
-fn spans_of(text: &str, rules: WordRules, spans: &mut Vec<Range<usize>>) {
-    // One allocation: a text of n bytes has fewer than n / 2 + 1 words but for punctuation runs.
-    let mut ws = Vec::with_capacity(text.len() / 2 + 1);
+/// An empty vector of slices with the allocation of `v`, for slices of another lifetime: the
+/// element types have the same layout, so collecting the (empty) iterator reuses the buffer.
+fn relifetime<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!()).collect()
+}
+
+/// Split `text` into `spans`, using `scratch` for the splitter's output (left empty after).
+fn spans_of(
+    text: &str,
+    rules: WordRules,
+    spans: &mut Vec<Range<usize>>,
+    scratch: &mut Vec<&'static str>,
+) {
+    let mut ws = relifetime(std::mem::take(scratch));
     split_words(text, rules, &mut ws);
     let base = text.as_ptr() as usize;
     spans.clear();
@@ -91,6 +106,7 @@ fn spans_of(text: &str, rules: WordRules, spans: &mut Vec<Range<usize>>) {
         let start = w.as_ptr() as usize - base;
         start..start + w.len()
     }));
+    *scratch = relifetime(ws);
 }
 
 /// Call `f` with the words of `text` under `rules`, splitting `text` only when it is not the
@@ -108,7 +124,8 @@ pub fn with_words<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> 
             c.rules = Some(rules);
             c.text.clear();
             c.text.push_str(text);
-            spans_of(text, rules, &mut c.spans);
+            let c = &mut *c;
+            spans_of(text, rules, &mut c.spans, &mut c.scratch);
         }
         f(Words {
             text,
@@ -119,7 +136,7 @@ pub fn with_words<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> 
 
 fn uncached<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> R) -> R {
     let mut spans = Vec::new();
-    spans_of(text, rules, &mut spans);
+    spans_of(text, rules, &mut spans, &mut Vec::new());
     f(Words {
         text,
         spans: &spans,
@@ -166,6 +183,18 @@ mod tests {
             with_words(&big, WordRules::English, |w| w.len()),
             MAX_CACHED / 5 + 1
         );
+    }
+
+    #[test]
+    fn the_scratch_buffer_keeps_its_allocation_across_lifetimes() {
+        let text = String::from("a b c");
+        let mut v: Vec<&str> = Vec::with_capacity(64);
+        v.extend(text.split(' '));
+        let ptr = v.as_ptr() as usize;
+        let back: Vec<&'static str> = relifetime(v);
+        assert!(back.is_empty());
+        assert_eq!(back.capacity(), 64);
+        assert_eq!(back.as_ptr() as usize, ptr);
     }
 
     #[test]
