@@ -254,27 +254,27 @@ struct Scratch {
     /// Byte ranges of the lines or paragraphs being compared.
     items: Vec<(usize, usize)>,
     /// Per word: the index of its first occurrence in the document (words compared exactly),
-    /// so two word sequences are equal exactly when their ids are; found through a table of
-    /// word keys and the ids they map to.
+    /// so two word sequences are equal exactly when their ids are; found through `table`, by
+    /// word keys.
     ids: Vec<u32>,
-    word_keys: Vec<u64>,
-    word_vals: Vec<u32>,
     /// Top n-grams: the n-gram length `level` reached so far (0: none), and per position the
     /// id of its `level`-gram (the position of its first occurrence), valid at the positions
     /// of `cands`.
     level: usize,
     gram: Vec<u32>,
-    /// Occurrences of each `level`-gram, at the position of its first occurrence.
+    /// Occurrences of each `level`-gram, at the position of its first occurrence (entries at
+    /// other positions are stale, never read).
     counts: Vec<u32>,
     /// Positions whose `level`-gram may occur more than once (all others occur once), ascending.
     cands: Vec<u32>,
     /// The most frequent `level`-gram: (count, first position); count 1 when none repeats.
     best: (u32, u32),
-    /// Duplicated n-grams: the words concatenated (then [`WINDOW`] zero bytes), and the byte
-    /// offset in it of each word and of the end.
+    /// Duplicated n-grams: the words concatenated (then [`WINDOW`] zero bytes, then stale bytes
+    /// of earlier documents), and the byte offset in it of each word and of the end.
     cat: Vec<u8>,
     starts: Vec<usize>,
-    /// Per position: the key of the [`WINDOW`] bytes of `cat` it starts.
+    /// Per position: the key of the [`WINDOW`] bytes of `cat` it starts (stale entries past
+    /// the document's positions).
     windows: Vec<u64>,
     /// Positions that may start a repeated concatenation (all others start unique ones), with
     /// their shared marks (see [`prepare_concatenations`]); `concat_ready`: these fields
@@ -340,8 +340,7 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
 /// n-gram state of the previous document).
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
-        word_keys,
-        word_vals,
+        table,
         ids,
         cat,
         starts,
@@ -353,13 +352,7 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
     *concat_ready = false;
     concatenate(ws, cat, starts);
     let cat = &cat[..];
-    let n = ws.len();
-    // Open addressing, emptied by zeroing the keys (0 is no key).
-    let cap = (2 * n).next_power_of_two().max(16);
-    word_keys.clear();
-    word_keys.resize(cap, 0);
-    word_vals.resize(cap.max(word_vals.len()), 0);
-    let (mask, shift) = (cap - 1, 64 - cap.trailing_zeros());
+    table.reset(ws.len());
     ids.clear();
     ids.extend(starts.windows(2).enumerate().map(|(i, se)| {
         let (b, e) = (se[0], se[1]);
@@ -371,22 +364,8 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         } else {
             xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff | 1
         };
-        let mut h = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
-        loop {
-            let k = word_keys[h];
-            if k == 0 {
-                word_keys[h] = key;
-                word_vals[h] = i as u32;
-                return i as u32;
-            }
-            if k == key {
-                let p = word_vals[h] as usize;
-                if len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e] {
-                    return p as u32;
-                }
-            }
-            h = (h + 1) & mask;
-        }
+        let same = |p: usize| len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e];
+        table.slot(key, i, same).0.first
     }));
 }
 
@@ -396,9 +375,10 @@ fn concatenate(ws: Words<'_>, cat: &mut Vec<u8>, starts: &mut Vec<usize>) {
     let text = ws.text().as_bytes();
     let spans = ws.spans();
     let total: usize = spans.iter().map(|r| r.end - r.start).sum();
-    cat.clear();
-    // Room for a last 16-byte copy, then the zero padding.
-    cat.resize(total + 2 * WINDOW, 0);
+    // Room for a last 16-byte copy; only grown (every byte used is written below).
+    if cat.len() < total + 2 * WINDOW {
+        cat.resize(total + 2 * WINDOW, 0);
+    }
     starts.clear();
     starts.reserve(spans.len() + 1);
     let mut at = 0;
@@ -414,8 +394,7 @@ fn concatenate(ws: Words<'_>, cat: &mut Vec<u8>, starts: &mut Vec<usize>) {
         at += len;
     }
     starts.push(at);
-    cat.truncate(total + WINDOW);
-    cat[total..].fill(0);
+    cat[total..total + WINDOW].fill(0);
 }
 
 /// Characters of words `i..i + n`.
@@ -434,10 +413,16 @@ fn start_chain(s: &mut Scratch) {
         best,
         ..
     } = s;
-    counts.clear();
-    counts.resize(ids.len(), 0);
-    for &id in ids.iter() {
-        counts[id as usize] += 1;
+    // Only grown: a word's count starts at its first occurrence, where its id is its position.
+    if counts.len() < ids.len() {
+        counts.resize(ids.len(), 0);
+    }
+    for (i, &id) in ids.iter().enumerate() {
+        if id as usize == i {
+            counts[i] = 1;
+        } else {
+            counts[id as usize] += 1;
+        }
     }
     gram.clear();
     gram.extend_from_slice(ids);
@@ -576,7 +561,6 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         ..
     } = s;
     let cat = &cat[..];
-    windows.clear();
     concat_cands.clear();
     concat_marks.clear();
     let words = ws.len();
@@ -590,7 +574,10 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     let total = starts[words];
     let mut filter = Filter::new(stamps, stamp, last + 1);
     let mut any = false;
-    windows.resize(last + 1, 0);
+    if windows.len() < last + 1 {
+        windows.resize(last + 1, 0);
+    }
+    let windows = &mut windows[..=last];
     // Positions whose `max_n` words end within the text, then the others (their
     // concatenations end with the text).
     let full = (words + 1).saturating_sub(max_n).min(last + 1);
