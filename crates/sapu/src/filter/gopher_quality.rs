@@ -272,8 +272,21 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     let mut n_alpha = 0usize;
     let (word_text, bytes) = (ws.text(), ws.text().as_bytes());
     for span in ws.spans() {
+        let wb = &bytes[span.clone()];
+        if wb.first().is_some_and(u8::is_ascii_alphabetic) {
+            // Most words: an ASCII letter first makes the word content and alphabetic
+            // whatever follows; only its characters are left to count.
+            n_content += 1;
+            n_alpha += 1;
+            content_chars += if wb.is_ascii() {
+                wb.len() as u64
+            } else {
+                text::char_len(&word_text[span.clone()]) as u64
+            };
+            continue;
+        }
         // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
-        let seen = bytes[span.clone()]
+        let seen = wb
             .iter()
             .fold(0u8, |acc, &b| acc | BYTE_CLASS[usize::from(b)]);
         let w = || &word_text[span.clone()];
