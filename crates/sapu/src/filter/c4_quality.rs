@@ -445,7 +445,9 @@ impl C4Quality {
                 rep.removed.push(raw);
                 continue;
             }
-            if c.min_num_sentences != -1 {
+            // Filtering needs the count only up to the minimum; annotating, all of it.
+            if c.min_num_sentences != -1 && (c.annotate_only || rep.sentences < c.min_num_sentences)
+            {
                 rep.sentences += match (&line, doc_words) {
                     (Cow::Borrowed(l), Some(ws)) => {
                         let start = l.as_ptr() as usize - base;
