@@ -358,9 +358,12 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         let (b, e) = (se[0], se[1]);
         let len = e - b;
         // Keys of words up to 7 bytes are their bytes with 0x80 + length in the top byte:
-        // equal keys, equal words. Longer words: a hash with a zero top byte, compared.
+        // equal keys, equal words. Longer words: a hash with a zero top byte (words under
+        // WINDOW bytes: mixed from two loads, no hashing call), compared.
         let key = if len <= 7 {
             load(cat, b) & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56
+        } else if len < WINDOW {
+            short_key(cat, b, len) & 0x00ff_ffff_ffff_ffff | 1
         } else {
             xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff | 1
         };
