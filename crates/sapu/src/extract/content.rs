@@ -692,6 +692,13 @@ const SENTENCE_END: [char; 7] = ['.', '!', '…', '"', '”', '»', '\''];
 /// A heading longer than this (bytes) is not taken for a label.
 const LABEL_MAX_BYTES: usize = 100;
 
+/// Whether a written heading is text set as a heading (a lead paragraph in `<h3>`), not the
+/// title of a box: longer than a label or ending as a sentence.
+fn is_text_heading(heading: &str) -> bool {
+    let heading = heading.trim_end();
+    heading.len() > LABEL_MAX_BYTES || heading.ends_with(SENTENCE_END)
+}
+
 /// Builds the output text: collapsed spaces, requested line breaks, no blank line runs.
 #[derive(Default)]
 struct Writer {
@@ -734,7 +741,8 @@ impl Writer {
         if new_paragraph {
             self.take_back_label();
             if let Some((prev, start)) = self.heading {
-                if level > 0 && level <= prev {
+                // A long heading or one ending as a sentence is text set as a heading.
+                if level > 0 && level <= prev && !is_text_heading(&self.out[start..]) {
                     self.out.truncate(start);
                     self.segments.retain(|&(s, _)| s < start);
                 }

@@ -592,3 +592,20 @@ fn a_line_that_is_only_a_date_is_dropped_but_not_a_phone_number() {
     ));
     assert!(!super::content::is_dateline("Görlitzer Str. 45"));
 }
+
+#[test]
+fn a_long_heading_before_a_heading_of_the_same_rank_is_kept_but_not_a_box_title() {
+    let page = r#"<html><body><article>
+        <h3>Lange habe ich diesen Artikel vor mir hergeschoben, denn er fühlt sich wie ein Abschied an, und das mag ich nicht.</h3>
+        <h3>Ein kurzer Titel</h3>
+        <p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, mit Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <h3>Mehr zum Thema</h3>
+        <h3>Noch ein Titel</h3>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+    </article></body></html>"#;
+    let text = extract(page).text;
+    assert!(text.starts_with("Lange habe ich diesen Artikel"), "{text}");
+    assert!(!text.contains("Mehr zum Thema"), "{text}");
+    assert!(text.contains("Noch ein Titel"), "{text}");
+}
