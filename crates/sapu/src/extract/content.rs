@@ -15,7 +15,7 @@
 //!    out, paragraphs separated by a blank line, list items and table rows by a newline.
 
 use super::dom::{push_collapsed, Data, Dom, NONE};
-use super::lexicon::{class_verdict, names_header, names_image, Verdict};
+use super::lexicon::{class_verdict, names_article_header, names_header, names_image, Verdict};
 use super::tags::Tag;
 
 /// Thresholds one `favor` setting stands for.
@@ -264,7 +264,8 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                 }
                 // An article's own header (title, byline, standfirst) is not page chrome.
                 let article_header = m.flags[i as usize] & IN_ARTICLE != 0
-                    && (*tag == Tag::Header || names_header(node));
+                    && (*tag == Tag::Header || names_header(node))
+                    || names_article_header(node);
                 if article_header {
                     m.flags[i as usize] |= ARTICLE_HEADER;
                 }
@@ -621,7 +622,8 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
             Data::Document(_) => (owner, pre),
             Data::Other => continue,
         };
-        let strict = if m.flags[i as usize] & ARTICLE_HEADER != 0 {
+        // (A header holding the whole article, the container, is a misnamed wrapper.)
+        let strict = if m.flags[i as usize] & ARTICLE_HEADER != 0 && i != container {
             strict.max(Strict::Sentence)
         } else {
             strict

@@ -145,6 +145,26 @@ pub(crate) fn names_header(node: &Node) -> bool {
     header
 }
 
+/// Whether one class or id word names an article's header: `article-header`, `post-header`,
+/// `entryHeader`, `story__header` (the article's own header, even outside `<article>`).
+pub(crate) fn names_article_header(node: &Node) -> bool {
+    let mut found = false;
+    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+        let value = &value[..floor_boundary(value, 512)];
+        for token in value.split_ascii_whitespace() {
+            let (mut article, mut header) = (false, false);
+            each_word(token, |w| {
+                header |= w.eq_ignore_ascii_case("header") || w.eq_ignore_ascii_case("head");
+                article |= ["article", "post", "entry", "story"]
+                    .iter()
+                    .any(|a| w.eq_ignore_ascii_case(a));
+            });
+            found |= article && header;
+        }
+    }
+    found
+}
+
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;

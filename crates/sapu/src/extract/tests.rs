@@ -609,3 +609,18 @@ fn a_long_heading_before_a_heading_of_the_same_rank_is_kept_but_not_a_box_title(
     assert!(!text.contains("Mehr zum Thema"), "{text}");
     assert!(text.contains("Noch ein Titel"), "{text}");
 }
+
+#[test]
+fn a_header_named_for_the_article_keeps_its_standfirst_outside_article() {
+    let page = r#"<html><body><div class="page">
+        <div class="row article-header"><h1>Ein Titel</h1>
+        <p class="lead">Der Kunststoff-Hersteller will seine Anlagen bis zum Jahr 2035 vollständig umstellen.</p></div>
+        <div class="text"><p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, mit Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p></div>
+        <div class="site-header"><p>Ein Satz im Kopf der Seite, der lang genug ist, um als Text zu gelten.</p></div>
+    </div></body></html>"#;
+    let text = extract(page).text;
+    assert!(text.starts_with("Der Kunststoff-Hersteller"), "{text}");
+    assert!(!text.contains("Kopf der Seite"), "{text}");
+}
