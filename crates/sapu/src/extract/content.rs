@@ -611,6 +611,17 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
                 continue;
             }
             Data::Element { tag, .. } => {
+                // Teaser cards after the article: their titles were dropped for their links,
+                // their blurbs would be written.
+                if strict == Strict::No
+                    && i != container
+                    && !tag.is_inline()
+                    && out.has_good()
+                    && is_teaser_card(dom, i, m, &keep)
+                {
+                    out.links_dropped();
+                    continue;
+                }
                 match tag {
                     Tag::Br => out.request(1),
                     Tag::Cell => out.space(),
@@ -634,6 +645,59 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
         stack[first..].reverse();
     }
     out.finish()
+}
+
+/// Largest good text of a teaser card (a blurb, not an article).
+const CARD_MAX_GOOD: u32 = 300;
+
+/// Whether element `i` is one of a row of teaser cards: at least two siblings share its tag
+/// and class, and it holds a block dropped for its links (the teaser's title) beside a
+/// little good text (its blurb).
+fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) -> bool {
+    let good = m.good[i as usize];
+    if good == 0 || good > CARD_MAX_GOOD {
+        return false;
+    }
+    let node = dom.node(i);
+    let (tag, class) = (node.tag(), node.attr("class"));
+    let parent = node.parent;
+    // Cards are templated boxes (a class), not table rows or list items.
+    if parent == NONE
+        || class.is_none_or(|c| c.trim().is_empty())
+        || matches!(
+            tag,
+            Some(Tag::Tr | Tag::Cell | Tag::List | Tag::Li | Tag::Dl | Tag::Dt | Tag::Dd)
+        )
+    {
+        return false;
+    }
+    let alike = dom
+        .children(parent)
+        .take(64)
+        .filter(|&k| k != i && dom.node(k).tag() == tag && dom.node(k).attr("class") == class)
+        .count();
+    alike >= 2 && has_link_block(dom, i, m, keep)
+}
+
+/// Whether a block under `i` (at most 64 nodes looked at) holds text but is dropped for its
+/// links.
+fn has_link_block(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) -> bool {
+    let mut stack = vec![i];
+    let mut seen = 0;
+    while let Some(k) = stack.pop() {
+        seen += 1;
+        if seen > 64 {
+            return false;
+        }
+        if m.flags[k as usize] & DROPPED != 0 {
+            continue;
+        }
+        if m.text[k as usize] > 0 && m.link[k as usize] > 0 && !keep(k) {
+            return true;
+        }
+        stack.extend(dom.children(k));
+    }
+    false
 }
 
 /// Which blocks are written under a root.
@@ -721,6 +785,8 @@ struct Writer {
     /// ("Mehr zum Thema", "Read also:"), taken back when the next paragraph starts.
     label: Option<usize>,
     label_links: bool,
+    /// A good paragraph has been written.
+    good_written: bool,
 }
 
 impl Writer {
@@ -751,6 +817,7 @@ impl Writer {
             }
             self.label = matches!(kind, Kind::Heading | Kind::Short).then_some(self.out.len());
             self.segments.push((self.out.len(), kind));
+            self.good_written |= kind == Kind::Good;
             self.heading = None;
             if level > 0 {
                 self.heading = Some((level, self.out.len()));
@@ -783,6 +850,11 @@ impl Writer {
             }
             push_collapsed(&mut self.out, t);
         }
+    }
+
+    /// Whether a good paragraph has been written.
+    fn has_good(&self) -> bool {
+        self.good_written
     }
 
     /// A block dropped for its links was passed.

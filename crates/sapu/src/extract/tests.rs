@@ -624,3 +624,31 @@ fn a_header_named_for_the_article_keeps_its_standfirst_outside_article() {
     assert!(text.starts_with("Der Kunststoff-Hersteller"), "{text}");
     assert!(!text.contains("Kopf der Seite"), "{text}");
 }
+
+#[test]
+fn teaser_cards_after_the_article_are_dropped_with_their_heading() {
+    let card = |n: u32| {
+        format!(
+            r#"<div class="teaser"><h3><a href="/a{n}">Ein Titel eines anderen Artikels Nummer {n}</a></h3>
+            <p>Eine kurze Beschreibung des anderen Artikels, lang genug, um als guter Text zu gelten.</p></div>"#
+        )
+    };
+    let page = format!(
+        r#"<html><body><article>
+        <p>Der erste Absatz des Artikels ist lang genug, um als Inhalt zu gelten, mit Punkt.</p>
+        <p>Der zweite Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <p>Der dritte Absatz des Artikels ist ebenfalls lang genug, um als Inhalt zu gelten.</p>
+        <h2>Mehr zum Thema</h2>{}{}{}
+        </article></body></html>"#,
+        card(1),
+        card(2),
+        card(3)
+    );
+    let text = extract(&page).text;
+    assert!(text.contains("Der dritte Absatz"), "{text}");
+    assert!(!text.contains("Eine kurze Beschreibung"), "{text}");
+    assert!(!text.contains("Mehr zum Thema"), "{text}");
+    // One box of that kind is not a row of cards.
+    let single = page.replace(&card(2), "").replace(&card(3), "");
+    assert!(extract(&single).text.contains("Eine kurze Beschreibung"));
+}
