@@ -650,7 +650,7 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
 /// Largest good text of a teaser card (a blurb, not an article).
 const CARD_MAX_GOOD: u32 = 300;
 
-/// Whether element `i` is one of a row of teaser cards: at least two siblings share its tag
+/// Whether element `i` is one of a row of teaser cards: a sibling shares its tag
 /// and class, and it holds a block dropped for its links (the teaser's title) beside a
 /// little good text (its blurb).
 fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) -> bool {
@@ -676,7 +676,7 @@ fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) 
         .take(64)
         .filter(|&k| k != i && dom.node(k).tag() == tag && dom.node(k).attr("class") == class)
         .count();
-    alike >= 2 && has_link_block(dom, i, m, keep)
+    alike >= 1 && has_link_block(dom, i, m, keep)
 }
 
 /// Whether a block under `i` (at most 64 nodes looked at) holds text but is dropped for its

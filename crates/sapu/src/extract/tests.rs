@@ -648,6 +648,8 @@ fn teaser_cards_after_the_article_are_dropped_with_their_heading() {
     assert!(text.contains("Der dritte Absatz"), "{text}");
     assert!(!text.contains("Eine kurze Beschreibung"), "{text}");
     assert!(!text.contains("Mehr zum Thema"), "{text}");
+    let two = page.replace(&card(3), "");
+    assert!(!extract(&two).text.contains("Eine kurze Beschreibung"));
     // One box of that kind is not a row of cards.
     let single = page.replace(&card(2), "").replace(&card(3), "");
     assert!(extract(&single).text.contains("Eine kurze Beschreibung"));
