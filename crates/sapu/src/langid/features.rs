@@ -107,22 +107,8 @@ pub fn for_each_ngram_flagged(text: &str, mut f: impl FnMut(usize, u32, bool)) -
 
 /// Call `f(word_key(word))` for every word of `text` (lowercased), without building the word:
 /// the identifier's allocation-free view of [`for_each_word`].
-pub fn for_each_word_key(text: &str, mut f: impl FnMut(u32)) {
-    let mut h = WORD_SEED;
-    let mut len = 0usize;
-    for c in text.chars() {
-        if is_word_char(c) {
-            h = push(h, lower(c));
-            len += 1;
-        } else if len > 0 {
-            f(finish(h));
-            h = WORD_SEED;
-            len = 0;
-        }
-    }
-    if len > 0 {
-        f(finish(h));
-    }
+pub fn for_each_word_key(text: &str, f: impl FnMut(u32)) {
+    for_each_word_and_affix_key(text, f, |_| {});
 }
 
 /// Shortest word (in characters) whose affixes the specialist reads.
