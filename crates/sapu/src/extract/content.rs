@@ -14,7 +14,7 @@
 //!    holding nearly all of it while one does; its blocks that are not mostly links are written
 //!    out, paragraphs separated by a blank line, list items and table rows by a newline.
 
-use super::dom::{push_collapsed, Data, Dom, NONE};
+use super::dom::{push_collapsed, Data, Dom, Visit, NONE};
 use super::lexicon::{class_verdict, names_article_header, names_header, names_image, Verdict};
 use super::tags::Tag;
 
@@ -518,16 +518,13 @@ fn lead_above(dom: &Dom, body: u32, start: u32, p: &Params, m: &Measures) -> Vec
 
 /// Whether `i` is or holds an image: a picture box before the article, its text a caption.
 fn holds_image(dom: &Dom, i: u32) -> bool {
-    let mut stack = vec![i];
-    while let Some(n) = stack.pop() {
-        if let Data::Element { tag, name, .. } = &dom.node(n).data {
-            if *tag == Tag::Figure || &*name.local == "img" {
-                return true;
-            }
-            stack.extend(dom.children(n));
+    dom.any_below(i, usize::MAX, |n| match &dom.node(n).data {
+        Data::Element { tag, name, .. } if *tag == Tag::Figure || &*name.local == "img" => {
+            Visit::Found
         }
-    }
-    false
+        Data::Element { .. } => Visit::Descend,
+        _ => Visit::Skip,
+    })
 }
 
 /// How many levels above a marked container its lead is looked for.
@@ -682,22 +679,15 @@ fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) 
 /// Whether a block under `i` (at most 64 nodes looked at) holds text but is dropped for its
 /// links.
 fn has_link_block(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) -> bool {
-    let mut stack = vec![i];
-    let mut seen = 0;
-    while let Some(k) = stack.pop() {
-        seen += 1;
-        if seen > 64 {
-            return false;
-        }
+    dom.any_below(i, 64, |k| {
         if m.flags[k as usize] & DROPPED != 0 {
-            continue;
+            Visit::Skip
+        } else if m.text[k as usize] > 0 && m.link[k as usize] > 0 && !keep(k) {
+            Visit::Found
+        } else {
+            Visit::Descend
         }
-        if m.text[k as usize] > 0 && m.link[k as usize] > 0 && !keep(k) {
-            return true;
-        }
-        stack.extend(dom.children(k));
-    }
-    false
+    })
 }
 
 /// Which blocks are written under a root.

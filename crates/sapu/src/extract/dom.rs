@@ -165,6 +165,30 @@ impl Dom {
             .unwrap_or(0)
     }
 
+    /// Whether `visit` finds a node in the subtree of `i` (`i` included), looking at no more
+    /// than `max_nodes` nodes (explicit stack, last child first).
+    pub(crate) fn any_below(
+        &self,
+        i: u32,
+        max_nodes: usize,
+        mut visit: impl FnMut(u32) -> Visit,
+    ) -> bool {
+        let mut stack = vec![i];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > max_nodes {
+                return false;
+            }
+            match visit(n) {
+                Visit::Found => return true,
+                Visit::Descend => stack.extend(self.children(n)),
+                Visit::Skip => {}
+            }
+        }
+        false
+    }
+
     /// The text of node `i` and its descendants, whitespace collapsed (explicit stack).
     pub(crate) fn text_of(&self, i: u32, cap: usize) -> String {
         let mut out = String::new();
@@ -185,6 +209,16 @@ impl Dom {
         }
         out.trim().to_string()
     }
+}
+
+/// What [`Dom::any_below`] does with a node.
+pub(crate) enum Visit {
+    /// This is the node looked for.
+    Found,
+    /// Look at its children.
+    Descend,
+    /// Not this node, nor anything under it.
+    Skip,
 }
 
 /// Append `text` with runs of whitespace collapsed to one space.
