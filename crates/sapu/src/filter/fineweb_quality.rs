@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::languages::{self, non_negative, setting_key, LanguagePick, PerLanguage, Signals};
-use super::table::{ranges_of, ItemTable};
+use super::table::ItemTable;
 use crate::doc::{Document, Outcome};
 use crate::stage::{
     BuildContext, ConfigProblem, DocStage, Stage, StageConfig, StageKind, StageStats,
@@ -215,14 +215,32 @@ impl Rules {
 
 impl FineWebQuality {
     fn measure(&self, text: &str, lang: &str, sig: &mut Signals) {
+        with_scratch(|table, items| self.measure_with(text, lang, sig, table, items))
+    }
+
+    /// [`FineWebQuality::measure`] with this thread's table and line buffer.
+    fn measure_with(
+        &self,
+        text: &str,
+        lang: &str,
+        sig: &mut Signals,
+        table: &mut ItemTable,
+        items: &mut Vec<(usize, usize)>,
+    ) {
         let r = self.rules.get(lang);
         let round = languages::round6;
         // One pass over the lines (`text.split('\n')`): counts over all lines and over the
-        // non-blank ones (FineWeb v1 counted whitespace-only lines in the first two ratios).
+        // non-blank ones (FineWeb v1 counted whitespace-only lines in the first two ratios);
+        // the byte ranges of the non-blank ones, for the duplicated-lines check.
         let (mut n_all, mut n_lines) = (0usize, 0usize);
         let (mut punct_all, mut punct_lines) = (0usize, 0usize);
         let (mut short_all, mut short_lines) = (0usize, 0usize);
-        for l in text.split('\n') {
+        items.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+            let l = &text[start..end];
+            let at = start;
+            start = end + 1;
             let stop = usize::from(r.ends_with_stop(l));
             // A line has between len / 4 and len characters: most need no counting.
             let max = r.short_line_length;
@@ -233,6 +251,7 @@ impl FineWebQuality {
             punct_all += stop;
             short_all += short;
             if !text::py_strip(l).is_empty() {
+                items.push((at, end));
                 n_lines += 1;
                 punct_lines += stop;
                 short_lines += short;
@@ -271,7 +290,8 @@ impl FineWebQuality {
             return;
         }
 
-        let dup_chars = duplicated_line_chars(text);
+        // Characters of the non-blank lines that repeat an earlier one, compared exactly.
+        let dup_chars = table.count_duplicates(text, items).1;
         let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let denom = text::char_len(text) - newlines;
         let dup = dup_chars as f64 / denom as f64;
@@ -297,22 +317,18 @@ impl FineWebQuality {
     }
 }
 
-/// Characters of the non-blank lines (`text.split('\n')`) that repeat an earlier one, compared
-/// exactly, with this thread's reusable table.
-fn duplicated_line_chars(text: &str) -> usize {
+/// Calls `f` with this thread's reusable table and line buffer (fresh ones if they are in use
+/// further up the stack).
+fn with_scratch<R>(f: impl FnOnce(&mut ItemTable, &mut Vec<(usize, usize)>) -> R) -> R {
     thread_local! {
         static SCRATCH: RefCell<(ItemTable, Vec<(usize, usize)>)> = RefCell::default();
     }
-    SCRATCH.with(|cell| {
-        let mut fresh = <(ItemTable, Vec<(usize, usize)>)>::default();
-        let mut guard = cell.try_borrow_mut();
-        let (table, items) = match &mut guard {
-            Ok(s) => &mut **s,
-            Err(_) => &mut fresh,
-        };
-        let lines = text.split('\n').filter(|l| !text::py_strip(l).is_empty());
-        ranges_of(text, lines, items);
-        table.count_duplicates(text, items).1
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let (table, items) = &mut *s;
+            f(table, items)
+        }
+        Err(_) => f(&mut ItemTable::default(), &mut Vec::new()),
     })
 }
 

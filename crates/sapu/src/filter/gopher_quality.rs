@@ -344,8 +344,11 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
         ) {
             return;
         }
-        let ellipsis = (text::count_occurrences(text, "...") + text::count_occurrences(text, "…"))
-            as f64
+        use memchr::memmem::Finder;
+        use std::sync::LazyLock;
+        static DOTS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("..."));
+        static ELLIPSIS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("…"));
+        let ellipsis = (text::count_found(text, &DOTS) + text::count_found(text, &ELLIPSIS)) as f64
             / n_words as f64;
         if sig.check(
             Reason::TooManyEllipsis.code(),

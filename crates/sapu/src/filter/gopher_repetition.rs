@@ -302,11 +302,14 @@ fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 
 /// Paragraphs as datatrove splits them: `text.strip()` split on runs of two or more `\n`.
 fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    // The searcher is built once: building it costs more than searching most documents.
+    static BLANK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
     let t = text::py_strip(text);
     let mut rest = Some(t);
     std::iter::from_fn(move || {
         let r = rest?;
-        if let Some(start) = memchr::memmem::find(r.as_bytes(), b"\n\n") {
+        if let Some(start) = BLANK.find(r.as_bytes()) {
             let end = start + r[start..].bytes().take_while(|&b| b == b'\n').count();
             let para = &r[..start];
             rest = Some(&r[end..]);

@@ -120,6 +120,12 @@ pub fn count_occurrences(haystack: &str, needle: &str) -> usize {
     memchr::memmem::find_iter(haystack.as_bytes(), needle.as_bytes()).count()
 }
 
+/// [`count_occurrences`] with a searcher built once (`finder`), for a needle searched in every
+/// document: building the searcher costs more than searching most documents.
+pub fn count_found(haystack: &str, finder: &memchr::memmem::Finder<'_>) -> usize {
+    finder.find_iter(haystack.as_bytes()).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
