@@ -377,7 +377,9 @@ impl C4Quality {
             doc_reason: None,
         };
         let units: Vec<&str> = if c.split_paragraph {
-            text::python_lines(text).collect()
+            word_cache::with_python_lines(text, |lines| {
+                lines.iter().map(|r| &text[r.clone()]).collect()
+            })
         } else {
             sentence_pieces(text, rules)
         };
@@ -476,7 +478,8 @@ impl C4Quality {
     }
 
     fn rebuild(&self, rep: &LineReport) -> String {
-        let mut out = String::new();
+        let len = rep.kept.iter().map(|(l, _)| l.len() + 2).sum();
+        let mut out = String::with_capacity(len);
         let sep = if self.c.split_paragraph { "\n" } else { " " };
         for (i, (line, blank)) in rep.kept.iter().enumerate() {
             if i > 0 {
@@ -487,7 +490,10 @@ impl C4Quality {
             }
             out.push_str(line);
         }
-        text::py_strip(&out).to_string()
+        match text::py_strip(&out) {
+            t if t.len() == out.len() => out,
+            t => t.to_string(),
+        }
     }
 }
 

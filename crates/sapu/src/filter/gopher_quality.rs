@@ -360,20 +360,21 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     }
 
     // 4. bullet and ellipsis lines
-    let mut n_lines = 0usize;
-    let mut bullets = 0usize;
-    let mut end_ellipsis = 0usize;
-    for line in text::python_lines(text) {
-        n_lines += 1;
-        let l = text::py_lstrip(line);
-        if l.starts_with('•') || l.starts_with('-') {
-            bullets += 1;
+    let (n_lines, bullets, end_ellipsis) = word_cache::with_python_lines(text, |lines| {
+        let (mut bullets, mut end_ellipsis) = (0usize, 0usize);
+        for r in lines {
+            let line = &text[r.clone()];
+            let l = text::py_lstrip(line);
+            if l.starts_with('•') || l.starts_with('-') {
+                bullets += 1;
+            }
+            let rr = text::py_rstrip(line);
+            if rr.ends_with("...") || rr.ends_with('…') {
+                end_ellipsis += 1;
+            }
         }
-        let rr = text::py_rstrip(line);
-        if rr.ends_with("...") || rr.ends_with('…') {
-            end_ellipsis += 1;
-        }
-    }
+        (lines.len(), bullets, end_ellipsis)
+    });
     if n_lines > 0 {
         let b = bullets as f64 / n_lines as f64;
         if sig.check(

@@ -1,8 +1,9 @@
-//! The words of a document, split once and shared by every filter that asks for them.
+//! The words and lines of a document, split once and shared by every filter that asks for them.
 //!
 //! The four quality filters each need datatrove's words of the same text, and splitting them is
 //! most of their cost. [`with_words`] remembers, per thread, the word spans of the last text it
-//! split. The engine runs a document through all its document stages on one thread, one stage
+//! split; [`with_python_lines`] likewise the [`python_lines`] of the last text it split
+//! (`gopher_quality` and `c4_quality` both walk them). The engine runs a document through all its document stages on one thread, one stage
 //! after the other, so `gopher_repetition`, `gopher_quality`, `c4_quality` and
 //! `fineweb_quality` split each document once between them. The key is a copy of the text,
 //! compared byte for byte with the text asked about (and the word rules), so a changed or
@@ -13,6 +14,7 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
+use super::python_lines;
 use super::words::{split_words, WordRules};
 
 /// Largest text (bytes) whose words are remembered.
@@ -134,6 +136,50 @@ pub fn with_words<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> 
     })
 }
 
+/// The last text whose lines [`with_python_lines`] split, and their byte ranges.
+#[derive(Default)]
+struct LineCache {
+    text: String,
+    lines: Vec<Range<usize>>,
+}
+
+thread_local! {
+    static LAST_LINES: RefCell<LineCache> = RefCell::new(LineCache::default());
+}
+
+/// Byte ranges of the [`python_lines`] of `text`, into `out`.
+fn line_spans(text: &str, out: &mut Vec<Range<usize>>) {
+    let base = text.as_ptr() as usize;
+    out.clear();
+    out.extend(python_lines(text).map(|l| {
+        let start = l.as_ptr() as usize - base;
+        start..start + l.len()
+    }));
+}
+
+/// Call `f` with the byte ranges of the [`python_lines`] of `text`, splitting `text` only when
+/// it is not the text this thread split last (the same rules as [`with_words`]).
+pub fn with_python_lines<R>(text: &str, f: impl FnOnce(&[Range<usize>]) -> R) -> R {
+    LAST_LINES.with(|cell| {
+        // A huge text, or a nested call (from inside `f`), is split without the cache.
+        let mut guard = cell
+            .try_borrow_mut()
+            .ok()
+            .filter(|_| text.len() <= MAX_CACHED);
+        let Some(c) = guard.as_deref_mut() else {
+            let mut lines = Vec::new();
+            line_spans(text, &mut lines);
+            return f(&lines);
+        };
+        if c.text != text {
+            c.text.clear();
+            c.text.push_str(text);
+            line_spans(text, &mut c.lines);
+        }
+        f(&c.lines)
+    })
+}
+
 fn uncached<R>(text: &str, rules: WordRules, f: impl FnOnce(Words<'_>) -> R) -> R {
     let mut spans = Vec::new();
     spans_of(text, rules, &mut spans, &mut Vec::new());
@@ -195,6 +241,24 @@ mod tests {
         assert!(back.is_empty());
         assert_eq!(back.capacity(), 64);
         assert_eq!(back.as_ptr() as usize, ptr);
+    }
+
+    #[test]
+    fn gives_the_python_lines_of_the_text_asked_about() {
+        let lines = |t: &str| -> Vec<String> {
+            with_python_lines(t, |ls| {
+                ls.iter().map(|r| t[r.clone()].to_string()).collect()
+            })
+        };
+        let a = "one\r\ntwo\u{2028}three\n";
+        assert_eq!(lines(a), ["one", "two", "three"]);
+        // cached, an equal copy, then another text; nested calls work without the cache
+        assert_eq!(lines(a), ["one", "two", "three"]);
+        assert_eq!(lines(&String::from(a)), ["one", "two", "three"]);
+        assert_eq!(lines("x\ny"), ["x", "y"]);
+        let nested = with_python_lines("p\nq", |outer| (outer.len(), lines("r\ns\nt").len()));
+        assert_eq!(nested, (2, 3));
+        assert!(lines("").is_empty());
     }
 
     #[test]
