@@ -76,6 +76,10 @@ impl ItemTable {
         text: &str,
         items: &[(usize, usize)],
     ) -> (usize, usize) {
+        if items.len() < 2 {
+            // Nothing to repeat (a text of one paragraph, say): no item needs hashing.
+            return (0, 0);
+        }
         self.reset(items.len());
         let bytes = text.as_bytes();
         let (mut dups, mut chars) = (0, 0);
