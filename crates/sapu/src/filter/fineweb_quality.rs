@@ -292,7 +292,7 @@ impl FineWebQuality {
 
         // Characters of the non-blank lines that repeat an earlier one, compared exactly.
         let dup_chars = table.count_duplicates(text, items).1;
-        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let newlines = n_all - 1; // `split('\n')` gives one piece more than there are `\n`
         let denom = text::char_len(text) - newlines;
         let dup = dup_chars as f64 / denom as f64;
         let high = if r.v1 {
