@@ -105,6 +105,91 @@ pub fn for_each_ngram_flagged(text: &str, mut f: impl FnMut(usize, u32, bool)) -
     counts
 }
 
+/// Distinct n-grams of one or two lowercase ASCII letters: `a`..`z`, then `aa`..`zz`.
+pub const ASCII_SHORT: usize = 26 + 26 * 26;
+
+/// Index below [`ASCII_SHORT`] of the 1- or 2-gram of lowercase ASCII letters `s` (its
+/// key is `ngram_key(s)`); `None` for anything else.
+pub fn ascii_short_index(s: &str) -> Option<usize> {
+    let letter = |b: u8| b.is_ascii_lowercase().then(|| (b - b'a') as usize);
+    match *s.as_bytes() {
+        [a] => letter(a),
+        [a, b] => Some(26 + letter(a)? * 26 + letter(b)?),
+        _ => None,
+    }
+}
+
+/// The n-gram of an index of [`ascii_short_index`].
+pub fn ascii_short_ngram(i: usize) -> String {
+    let letter = |j: usize| (b'a' + j as u8) as char;
+    if i < 26 {
+        letter(i).to_string()
+    } else {
+        [letter((i - 26) / 26), letter((i - 26) % 26)]
+            .iter()
+            .collect()
+    }
+}
+
+/// [`for_each_ngram_flagged`], except that the 1- and 2-grams made of ASCII letters (after
+/// lowercasing) are not hashed: `short(index, capital)` gets their [`ascii_short_index`]
+/// instead, so the caller can count them in a plain array. Every other n-gram goes to
+/// `f(order, key, capital)`. The counts per order are the same.
+#[inline]
+pub fn for_each_ngram_ascii_short(
+    text: &str,
+    mut short: impl FnMut(usize, bool),
+    mut f: impl FnMut(usize, u32, bool),
+) -> [u32; MAX_ORDER] {
+    const NOT_ASCII: usize = usize::MAX;
+    let mut counts = [0u32; MAX_ORDER];
+    let mut window = [FNV_SEED; MAX_ORDER];
+    let mut len = 0usize;
+    let mut capital = false;
+    let mut prev = NOT_ASCII;
+    for c in text.chars() {
+        if !is_ngram_char(c) {
+            len = 0;
+            continue;
+        }
+        if len == 0 {
+            capital = c.is_uppercase();
+        }
+        let c = lower(c);
+        len += 1;
+        let top = len.min(MAX_ORDER);
+        for k in (1..top).rev() {
+            window[k] = push(window[k - 1], c);
+        }
+        window[0] = push(FNV_SEED, c);
+        let cur = if c.is_ascii_lowercase() {
+            (c as u8 - b'a') as usize
+        } else {
+            NOT_ASCII
+        };
+        counts[0] += 1;
+        if cur != NOT_ASCII {
+            short(cur, capital);
+        } else {
+            f(1, finish(window[0]), capital);
+        }
+        if top >= 2 {
+            counts[1] += 1;
+            if cur != NOT_ASCII && prev != NOT_ASCII {
+                short(26 + prev * 26 + cur, capital);
+            } else {
+                f(2, finish(window[1]), capital);
+            }
+        }
+        for (k, state) in window.iter().enumerate().take(top).skip(2) {
+            counts[k] += 1;
+            f(k + 1, finish(*state), capital);
+        }
+        prev = cur;
+    }
+    counts
+}
+
 /// Call `f(word_key(word))` for every word of `text` (lowercased), without building the word:
 /// the identifier's allocation-free view of [`for_each_word`].
 pub fn for_each_word_key(text: &str, f: impl FnMut(u32)) {
@@ -233,6 +318,35 @@ mod tests {
                 (1, ngram_key("c")),
             ]
         );
+    }
+
+    #[test]
+    fn ascii_short_ngrams_are_the_flagged_ngrams_by_index() {
+        // ASCII, a capitalised word, accented letters (é lowercases to a non-ASCII letter,
+        // the Kelvin sign to ASCII `k`), a one-letter word and a long one.
+        let text = "Ab, cde \u{c9}t\u{e9} a \u{212a}elvin x-ray universitas";
+        let mut want = Vec::new();
+        let want_counts = for_each_ngram_flagged(text, |o, k, c| want.push((o, k, c)));
+        let mut got = Vec::new();
+        let mut shorts = Vec::new();
+        let counts = for_each_ngram_ascii_short(
+            text,
+            |i, c| shorts.push((i, c)),
+            |o, k, c| got.push((o, k, c)),
+        );
+        assert_eq!(counts, want_counts);
+        assert!(shorts.len() > 40 && got.len() > 20);
+        for (i, c) in shorts {
+            let ngram = ascii_short_ngram(i);
+            assert_eq!(ascii_short_index(&ngram), Some(i));
+            got.push((ngram.chars().count(), ngram_key(&ngram), c));
+        }
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want);
+        assert_eq!(ascii_short_index("é"), None);
+        assert_eq!(ascii_short_index("abc"), None);
+        assert_eq!(ascii_short_index("zz"), Some(ASCII_SHORT - 1));
     }
 
     #[test]

@@ -16,8 +16,10 @@
 
 use std::sync::OnceLock;
 
-use super::features::{for_each_ngram_flagged, for_each_word_and_affix_key, MAX_ORDER};
-use super::model::{prefetch, Hit, Model, MAX_LANGS, MODEL_BYTES};
+use super::features::{
+    for_each_ngram_ascii_short, for_each_word_and_affix_key, ASCII_SHORT, MAX_ORDER,
+};
+use super::model::{prefetch, Hit, Model, MAX_LANGS, MAX_STRIDE, MODEL_BYTES, ROW_BLOCK};
 
 /// Chunk size, in bytes, for the per-chunk votes (about two sentences).
 pub const CHUNK_BYTES: usize = 400;
@@ -197,45 +199,53 @@ const BATCH: usize = 64;
 /// part of `ll_zsm - ll_ind` that comes from words starting with a capital letter.
 ///
 /// Character 1- and 2-grams repeat within a chunk (a 160-byte window has ~130 letters but ~25
-/// distinct ones) and nearly all of them have dense rows: they are counted first and each
-/// distinct one is added once, times its count. Longer n-grams go straight to the look-ups.
-/// The sums are integers, so the result is the same as adding every n-gram one by one.
+/// distinct ones) and nearly all of them have dense rows: they are counted first (those of
+/// ASCII letters in a plain array, the others in a small hash table) and each distinct one is
+/// added once, times its count. Longer n-grams go straight to the look-ups. The sums are
+/// integers, so the result is the same as adding every n-gram one by one.
 fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32) {
     let n = m.len();
     let mut acc = Accumulator::new();
+    let mut ascii = AsciiShort::new();
     let mut short = ShortGrams::new();
     let mut keys = [0u32; BATCH];
     let mut capitals = [false; BATCH];
     let mut pending = 0usize;
-    let counts = for_each_ngram_flagged(chunk, |order, key, capital| {
-        if order <= 2 && short.add(key, capital) {
-            return;
-        }
-        keys[pending] = key;
-        capitals[pending] = capital;
-        pending += 1;
-        if pending == BATCH {
-            acc.add_all(m, &keys, &capitals, n);
-            pending = 0;
-        }
+    let counts = for_each_ngram_ascii_short(
+        chunk,
+        |i, capital| ascii.add(i, capital),
+        |order, key, capital| {
+            if order <= 2 && short.add(key, capital) {
+                return;
+            }
+            keys[pending] = key;
+            capitals[pending] = capital;
+            pending += 1;
+            if pending == BATCH {
+                acc.add_all(m, &keys, &capitals);
+                pending = 0;
+            }
+        },
+    );
+    acc.add_all(m, &keys[..pending], &capitals[..pending]);
+    let mut counted = [(0u32, 0u16, 0u16); SHORT_CAP];
+    let mut len = 0;
+    let ascii_counted = ascii.used[..ascii.len].iter().map(|&i| {
+        let i = i as usize;
+        (m.ascii_short_keys[i], ascii.counts[i], ascii.capitals[i])
     });
-    acc.add_all(m, &keys[..pending], &capitals[..pending], n);
-    // The same three passes as `add_all`: prefetch the slots, look up and prefetch the rows,
-    // then add.
-    let short_used = &short.used[..short.len];
-    for &i in short_used {
-        m.prefetch(short.slots[i as usize].0);
+    let hashed_counted = short.used[..short.len]
+        .iter()
+        .map(|&s| short.slots[s as usize]);
+    for entry in ascii_counted.chain(hashed_counted) {
+        counted[len] = entry;
+        len += 1;
+        if len == SHORT_CAP {
+            acc.add_counted(m, &counted, n);
+            len = 0;
+        }
     }
-    let mut hits: [Hit<'_>; SHORT_CAP] = [Hit::None; SHORT_CAP];
-    for (h, &i) in hits.iter_mut().zip(short_used) {
-        *h = m.lookup(short.slots[i as usize].0);
-        prefetch_hit(*h);
-    }
-    for (&h, &i) in hits.iter().zip(short_used) {
-        let (_, count, capitals) = short.slots[i as usize];
-        acc.add_times(h, count as u32, n);
-        acc.names += capitals as i32 * (weight_of(&h, m.zsm) - weight_of(&h, m.ind));
-    }
+    acc.add_counted(m, &counted[..len], n);
     acc.flush(n);
     let mut ll = [0f32; MAX_LANGS];
     for (l, out) in ll[..n].iter_mut().enumerate() {
@@ -245,6 +255,38 @@ fn chunk_log_likelihoods(m: &Model, chunk: &str) -> ([f32; MAX_LANGS], u32, f32)
     }
     // The floors are the same for every language: only listed n-grams differ.
     (ll, counts.iter().sum(), acc.names as f32 / m.scale)
+}
+
+/// Counts of the 1- and 2-grams of ASCII letters of a chunk, by
+/// [`super::features::ascii_short_index`].
+struct AsciiShort {
+    counts: [u16; ASCII_SHORT],
+    capitals: [u16; ASCII_SHORT],
+    /// The indexes counted, in the order first seen (one spare slot at the end).
+    used: [u16; ASCII_SHORT + 1],
+    len: usize,
+}
+
+impl AsciiShort {
+    fn new() -> Self {
+        AsciiShort {
+            counts: [0; ASCII_SHORT],
+            capitals: [0; ASCII_SHORT],
+            used: [0; ASCII_SHORT + 1],
+            len: 0,
+        }
+    }
+
+    /// Count n-gram `i` (a chunk is far shorter than 65,535 letters).
+    #[inline]
+    fn add(&mut self, i: usize, capital: bool) {
+        let c = self.counts[i];
+        // Without a branch: the slot after the last is overwritten until a new index comes.
+        self.used[self.len] = i as u16;
+        self.len += (c == 0) as usize;
+        self.counts[i] = c + 1;
+        self.capitals[i] += capital as u16;
+    }
 }
 
 /// The quantised weight `hit` gives language `lang` (0 when unlisted).
@@ -314,7 +356,8 @@ const NARROW_ROWS: u32 = u16::MAX as u32 / 255;
 /// could overflow ([`NARROW_ROWS`] rows of byte weights).
 struct Accumulator {
     wide: [u32; MAX_LANGS],
-    narrow: [u16; MAX_LANGS],
+    narrow: [u16; MAX_STRIDE],
+    /// Byte weights (rows times their counts) in `narrow` since it was last flushed.
     rows: u32,
     /// Malay minus Indonesian weight of the n-grams of words that start with a capital.
     names: i32,
@@ -324,14 +367,14 @@ impl Accumulator {
     fn new() -> Self {
         Accumulator {
             wide: [0; MAX_LANGS],
-            narrow: [0; MAX_LANGS],
+            narrow: [0; MAX_STRIDE],
             rows: 0,
             names: 0,
         }
     }
 
     /// Add the weights of `keys`; those flagged in `capitals` also go to `names`.
-    fn add_all(&mut self, m: &Model, keys: &[u32], capitals: &[bool], n: usize) {
+    fn add_all(&mut self, m: &Model, keys: &[u32], capitals: &[bool]) {
         // Three passes so that the cache misses of a batch overlap: slots, then weights.
         for &k in keys {
             m.prefetch(k);
@@ -341,6 +384,7 @@ impl Accumulator {
             *h = m.lookup(k);
             prefetch_hit(*h);
         }
+        let mut rows = DenseRows::new();
         for (hit, &capital) in hits[..keys.len()].iter().zip(capitals) {
             if capital {
                 self.names += weight_of(hit, m.zsm) - weight_of(hit, m.ind);
@@ -353,20 +397,63 @@ impl Accumulator {
                         self.wide[lang as usize] += w as u32;
                     }
                 }
-                Hit::Dense(row) => {
-                    for (a, &w) in self.narrow[..n].iter_mut().zip(row) {
-                        *a += w as u16;
-                    }
-                    self.rows += 1;
-                    if self.rows == NARROW_ROWS {
-                        self.flush(n);
-                    }
-                }
+                Hit::Dense(row) => rows.push(row, 1),
             }
         }
+        self.add_rows(&rows);
     }
 
-    /// Add the weights of `hit` `count` times (dense rows into the 16-bit sums when they fit).
+    /// Add the dense rows of `rows`, each times its count, into the 16-bit sums (folded
+    /// into the 32-bit ones first when they could overflow).
+    fn add_rows(&mut self, rows: &DenseRows<'_>) {
+        if rows.len == 0 {
+            return;
+        }
+        let stride = rows.rows[0].len();
+        if self.rows + rows.total > NARROW_ROWS {
+            self.flush(stride);
+        }
+        assert!(rows.total <= NARROW_ROWS, "16-bit row sums would overflow");
+        add_rows(
+            &mut self.narrow[..stride],
+            &rows.rows[..rows.len],
+            &rows.counts[..rows.len],
+            rows.weighted,
+        );
+        self.rows += rows.total;
+    }
+
+    /// Add the weights of counted n-grams (key, count, count in capitalised words), with the
+    /// same three passes as [`Accumulator::add_all`]: prefetch the slots, look up and
+    /// prefetch the rows, then add.
+    fn add_counted(&mut self, m: &Model, counted: &[(u32, u16, u16)], n: usize) {
+        for &(key, _, _) in counted {
+            m.prefetch(key);
+        }
+        let mut hits: [Hit<'_>; SHORT_CAP] = [Hit::None; SHORT_CAP];
+        for (h, &(key, _, _)) in hits.iter_mut().zip(counted) {
+            *h = m.lookup(key);
+            prefetch_hit(*h);
+        }
+        let mut rows = DenseRows::new();
+        for (&h, &(_, count, capitals)) in hits.iter().zip(counted) {
+            match h {
+                Hit::Dense(row) if count as u32 <= NARROW_ROWS => {
+                    if rows.len == BATCH || rows.total + count as u32 > NARROW_ROWS {
+                        self.add_rows(&rows);
+                        rows = DenseRows::new();
+                    }
+                    rows.push(row, count);
+                }
+                _ => self.add_times(h, count as u32, n),
+            }
+            self.names += capitals as i32 * (weight_of(&h, m.zsm) - weight_of(&h, m.ind));
+        }
+        self.add_rows(&rows);
+    }
+
+    /// Add the weights of `hit` `count` times into the 32-bit sums (dense rows with a small
+    /// count go to [`Accumulator::add_rows`] instead).
     fn add_times(&mut self, hit: Hit<'_>, count: u32, n: usize) {
         match hit {
             Hit::None => {}
@@ -376,18 +463,6 @@ impl Accumulator {
                     self.wide[lang as usize] += w as u32 * count;
                 }
             }
-            // Into the 16-bit sums (SSE2 has 16-bit but no 32-bit multiplies) while they
-            // cannot overflow: they hold at most 257 byte weights.
-            Hit::Dense(row) if count <= NARROW_ROWS => {
-                if self.rows + count > NARROW_ROWS {
-                    self.flush(n);
-                }
-                let c = count as u16;
-                for (a, &w) in self.narrow[..n].iter_mut().zip(row) {
-                    *a += w as u16 * c;
-                }
-                self.rows += count;
-            }
             Hit::Dense(row) => {
                 for (a, &w) in self.wide[..n].iter_mut().zip(row) {
                     *a += w as u32 * count;
@@ -396,12 +471,96 @@ impl Accumulator {
         }
     }
 
+    /// Fold the 16-bit sums of the first `n` languages into the 32-bit ones.
     fn flush(&mut self, n: usize) {
-        for (w, a) in self.wide[..n].iter_mut().zip(&mut self.narrow[..n]) {
+        for (w, a) in self.wide.iter_mut().zip(&mut self.narrow[..n]) {
             *w += *a as u32;
             *a = 0;
         }
         self.rows = 0;
+    }
+}
+
+/// Dense rows waiting to be summed, with how many times each counts.
+struct DenseRows<'a> {
+    rows: [&'a [u8]; BATCH],
+    counts: [u16; BATCH],
+    len: usize,
+    /// The sum of the counts.
+    total: u32,
+    /// Whether some count is not 1.
+    weighted: bool,
+}
+
+impl<'a> DenseRows<'a> {
+    fn new() -> Self {
+        DenseRows {
+            rows: [&[]; BATCH],
+            counts: [0; BATCH],
+            len: 0,
+            total: 0,
+            weighted: false,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, row: &'a [u8], count: u16) {
+        self.rows[self.len] = row;
+        self.counts[self.len] = count;
+        self.weighted |= count != 1;
+        self.total += count as u32;
+        self.len += 1;
+    }
+}
+
+/// `sums[j] += rows[i][j] * counts[i]` for every row `i` (the counts are ignored, all 1, when
+/// not `weighted`). Every row is as long as `sums`, a multiple of [`ROW_BLOCK`]. The sums of
+/// one block of languages stay in registers while all the rows are added (instead of being
+/// loaded and stored again for every row), with AVX2 where the CPU has it. The caller makes
+/// sure the 16-bit sums cannot overflow.
+fn add_rows(sums: &mut [u16], rows: &[&[u8]], counts: &[u16], weighted: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe {
+            if weighted {
+                add_rows_avx2::<true>(sums, rows, counts)
+            } else {
+                add_rows_avx2::<false>(sums, rows, counts)
+            }
+        };
+        return;
+    }
+    if weighted {
+        add_rows_blocked::<true>(sums, rows, counts)
+    } else {
+        add_rows_blocked::<false>(sums, rows, counts)
+    }
+}
+
+/// [`add_rows_blocked`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn add_rows_avx2<const WEIGHTED: bool>(sums: &mut [u16], rows: &[&[u8]], counts: &[u16]) {
+    add_rows_blocked::<WEIGHTED>(sums, rows, counts)
+}
+
+#[inline(always)]
+fn add_rows_blocked<const WEIGHTED: bool>(sums: &mut [u16], rows: &[&[u8]], counts: &[u16]) {
+    for (b, out) in sums.chunks_exact_mut(ROW_BLOCK).enumerate() {
+        let mut block: [u16; ROW_BLOCK] = (&*out).try_into().unwrap();
+        let at = b * ROW_BLOCK;
+        for (row, &c) in rows.iter().zip(counts) {
+            let row: &[u8; ROW_BLOCK] = row[at..at + ROW_BLOCK].try_into().unwrap();
+            for (s, &w) in block.iter_mut().zip(row) {
+                *s = s.wrapping_add(if WEIGHTED {
+                    (w as u16).wrapping_mul(c)
+                } else {
+                    w as u16
+                });
+            }
+        }
+        out.copy_from_slice(&block);
     }
 }
 

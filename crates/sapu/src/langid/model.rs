@@ -14,7 +14,7 @@
 //! f32 broad weight (times the broad model's Malay-vs-Indonesian log-ratio), f32 prior (nats)
 //! ```
 
-use super::features::MAX_ORDER;
+use super::features::{ascii_short_ngram, ngram_key, ASCII_SHORT, MAX_ORDER};
 
 /// The model bytes compiled into the library.
 pub(crate) static MODEL_BYTES: &[u8] = include_bytes!("../../models/langid.bin");
@@ -46,9 +46,22 @@ pub(crate) struct Model {
     /// Index of Indonesian (`ind`) and of Malay (`zsm`).
     pub ind: usize,
     pub zsm: usize,
-    /// Dense weight rows (one byte per language) of the n-grams many languages list.
+    /// Dense weight rows (one byte per language, zeros after the last language up to
+    /// [`Model::stride`]) of the n-grams many languages list.
     dense: Vec<u8>,
+    /// Length of a dense row: the number of languages rounded up to a multiple of
+    /// [`ROW_BLOCK`], so rows are summed in whole blocks.
+    pub stride: usize,
+    /// The key of each 1- and 2-gram of ASCII letters, by [`super::features::ascii_short_index`].
+    pub ascii_short_keys: Vec<u32>,
 }
+
+/// Languages per block of a dense row: the row sums of one block of languages fit in
+/// registers while many rows are added (see `identify::add_rows`).
+pub(crate) const ROW_BLOCK: usize = 48;
+
+/// Longest dense row ([`MAX_LANGS`] rounded up to [`ROW_BLOCK`]).
+pub(crate) const MAX_STRIDE: usize = MAX_LANGS.next_multiple_of(ROW_BLOCK);
 
 /// N-grams listed by more than this many languages get a dense row (a vectorised add).
 const DENSE_MIN: usize = 16;
@@ -66,7 +79,7 @@ pub(crate) enum Hit<'a> {
     One(u8, u8),
     /// (language index, weight) for the few languages that list it.
     Sparse(&'a [(u8, u8)]),
-    /// One weight per language.
+    /// One weight per language, then zeros up to [`Model::stride`].
     Dense(&'a [u8]),
 }
 
@@ -123,6 +136,7 @@ impl Model {
         let mut slots = vec![(0u32, 0u32); cap];
         advise_huge_pages(&slots);
         let mask = cap - 1;
+        let stride = n_langs.next_multiple_of(ROW_BLOCK);
         let mut dense = Vec::new();
         for (i, &(key, start)) in keys.iter().enumerate() {
             let end = keys.get(i + 1).map_or(n_postings as u32, |k| k.1);
@@ -133,7 +147,7 @@ impl Model {
             let len = (end - start) as usize;
             slots[s] = if len > DENSE_MIN {
                 let offset = dense.len() as u32;
-                dense.resize(dense.len() + n_langs, 0);
+                dense.resize(dense.len() + stride, 0);
                 for &(lang, w) in &postings[start as usize..end as usize] {
                     dense[offset as usize + lang as usize] = w;
                 }
@@ -162,6 +176,10 @@ impl Model {
             ind,
             zsm,
             dense,
+            stride,
+            ascii_short_keys: (0..ASCII_SHORT)
+                .map(|i| ngram_key(&ascii_short_ngram(i)))
+                .collect(),
         }
     }
 
@@ -177,7 +195,7 @@ impl Model {
             if k == key {
                 if v & DENSE == DENSE {
                     let o = (v & !DENSE) as usize;
-                    return Hit::Dense(&self.dense[o..o + self.codes.len()]);
+                    return Hit::Dense(&self.dense[o..o + self.stride]);
                 }
                 if v & ONE != 0 {
                     return Hit::One((v >> 8) as u8, v as u8);
