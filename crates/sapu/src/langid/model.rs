@@ -258,32 +258,42 @@ pub(crate) fn prefetch<T>(x: &T) {
 }
 
 /// The specialist's word weights (quantised: nats times the model's scale): an open-addressed
-/// table keyed by word key (keys are already hashes). Key 0 marks an empty slot; a word whose
-/// key is 0 is not stored.
+/// table keyed by word key (keys are already hashes), keys and weights in two arrays so the
+/// keys of a probe share few cache lines (320 KB for 34,000 words instead of 1 MB). Key 0
+/// marks an empty slot; a word whose key is 0 is not stored.
 pub(crate) struct WordTable {
-    slots: Vec<(u32, i32)>,
+    keys: Vec<u32>,
+    weights: Vec<i8>,
     mask: usize,
 }
 
 impl WordTable {
     pub(crate) fn new(entries: &[(u32, i8)]) -> WordTable {
-        let cap = (entries.len() * 2).next_power_of_two().max(16);
-        let mut slots = vec![(0u32, 0i32); cap];
+        let cap = (entries.len() * 3 / 2).next_power_of_two().max(16);
+        let mut keys = vec![0u32; cap];
+        let mut weights = vec![0i8; cap];
         let mask = cap - 1;
         for &(k, w) in entries.iter().filter(|e| e.0 != 0) {
             let mut s = slot_of(k, mask);
-            while slots[s].0 != 0 && slots[s].0 != k {
+            while keys[s] != 0 && keys[s] != k {
                 s = (s + 1) & mask;
             }
-            slots[s] = (k, i32::from(w));
+            keys[s] = k;
+            weights[s] = w;
         }
-        WordTable { slots, mask }
+        WordTable {
+            keys,
+            weights,
+            mask,
+        }
     }
 
     /// Ask the CPU to start loading the slot of `key`.
     #[inline]
     pub fn prefetch(&self, key: u32) {
-        prefetch(&self.slots[slot_of(key, self.mask)]);
+        let s = slot_of(key, self.mask);
+        prefetch(&self.keys[s]);
+        prefetch(&self.weights[s]);
     }
 
     /// The weight of word `key`, if the specialist lists it.
@@ -291,9 +301,9 @@ impl WordTable {
     pub fn get(&self, key: u32) -> Option<i32> {
         let mut s = slot_of(key, self.mask);
         loop {
-            let (k, w) = self.slots[s];
+            let k = self.keys[s];
             if k == key && k != 0 {
-                return Some(w);
+                return Some(i32::from(self.weights[s]));
             }
             if k == 0 {
                 return None;
