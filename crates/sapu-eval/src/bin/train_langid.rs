@@ -19,7 +19,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use sapu::langid::features::{
-    for_each_affix_key, for_each_word, for_each_word_key, is_ngram_char, lower, ngram_key, word_key,
+    for_each_affix_key, for_each_word, for_each_word_and_affix_key, for_each_word_key,
+    is_ngram_char, lower, ngram_key, word_bigram_keys, word_key,
 };
 
 /// Most frequent n-grams kept per language and order (orders 2..=5; unigrams are all kept).
@@ -564,6 +565,8 @@ struct SpecParams {
     shrink: f64,
     /// Affix features used.
     affixes: bool,
+    /// Word-bigram features (pairs of consecutive words) added to the word table.
+    bigrams: bool,
     /// The broad model's evidence used.
     broad: bool,
 }
@@ -625,7 +628,11 @@ fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
             e.1 += cap as u32;
         }
     }
-    let words = fit_family(docs, p, |d| d.words.iter().map(|w| w.0).collect());
+    let mut words = fit_family(docs, p, |d| d.words.iter().map(|w| w.0).collect());
+    if p.bigrams {
+        let pairs = fit_family(docs, p, |d| word_bigram_keys(&d.words));
+        words.extend(pairs);
+    }
     let words = words
         .into_iter()
         .filter(|(k, _)| case.get(k).is_none_or(|&(n, cap)| cap * 2 <= n))
@@ -689,16 +696,22 @@ fn fit_family(
     out
 }
 
-/// The inputs of the specialist's logit for one text: [sum of known word weights, known
-/// words, sum of known affix weights, known affixes, broad evidence, 1].
+/// The inputs of the specialist's logit for one text: [sum of known word (and, with
+/// `bigrams`, word-pair) weights, how many are known, sum of known affix weights, known
+/// affixes, broad evidence, 1].
 fn specialist_inputs(
     words: &HashMap<u32, f64>,
     affixes: &HashMap<u32, f64>,
     text: &str,
     broad: f64,
+    bigrams: bool,
 ) -> [f64; 6] {
-    let mut keys = Vec::new();
-    for_each_word_key(text, |k| keys.push(k));
+    let mut seq = Vec::new();
+    for_each_word_and_affix_key(text, |k, cap| seq.push((k, cap)), |_| {});
+    let mut keys: Vec<u32> = seq.iter().map(|w| w.0).collect();
+    if bigrams {
+        keys.extend(word_bigram_keys(&seq));
+    }
     let (word_sum, known_words) = known_weights(&mut keys, words);
     keys.clear();
     for_each_affix_key(text, |k| keys.push(k));
@@ -795,6 +808,7 @@ const SHIPPED: SpecParams = SpecParams {
     shrink: 0.0,
     affixes: true,
     broad: true,
+    bigrams: false,
 };
 
 /// Whether the shipped specialist drops mislabelled training documents first
@@ -832,7 +846,7 @@ fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -
             for sentence in held_out(docs, s) {
                 let b = broad[&(sentence as *const String)];
                 fold.x
-                    .push(specialist_inputs(&words, &affixes, sentence, b));
+                    .push(specialist_inputs(&words, &affixes, sentence, b, p.bigrams));
                 fold.y
                     .push(docs.iter().find(|d| d.source == s).unwrap().class);
             }
@@ -947,7 +961,7 @@ fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
             let cut = d.text.floor_char_boundary(4000);
             let text = &d.text[..cut];
             let b = ident.broad_malay_logit(text) as f64;
-            let x = specialist_inputs(&words, &affixes, text, b);
+            let x = specialist_inputs(&words, &affixes, text, b, p.bigrams);
             let z: f64 = (0..6).map(|k| coef[k] * x[k]).sum();
             let signed = if d.class == 1 { z } else { -z };
             noisy[j] = signed < -NOISE_MARGIN;
@@ -1029,6 +1043,7 @@ fn validate_specialist() -> Result<()> {
         shrink: 0.0,
         affixes: false,
         broad: false,
+        bigrams: false,
     };
     let mut grid = vec![base];
     for affixes in [false, true] {
@@ -1044,6 +1059,17 @@ fn validate_specialist() -> Result<()> {
                 }
             }
         }
+    }
+    if std::env::var_os("VALIDATE_BIGRAMS").is_some() {
+        // Only the shipped variant with and without word-pair features (the identifier does
+        // not read word pairs yet: see docs/langid.md, session 7).
+        grid = vec![
+            SHIPPED,
+            SpecParams {
+                bigrams: true,
+                ..SHIPPED
+            },
+        ];
     }
     let report = |label: &str, docs: &[SpecDoc], broad: &HashMap<*const String, f64>| {
         for p in &grid {

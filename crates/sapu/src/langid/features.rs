@@ -192,8 +192,28 @@ pub fn for_each_ngram_ascii_short(
 
 /// Call `f(word_key(word))` for every word of `text` (lowercased), without building the word:
 /// the identifier's allocation-free view of [`for_each_word`].
-pub fn for_each_word_key(text: &str, f: impl FnMut(u32)) {
-    for_each_word_and_affix_key(text, f, |_| {});
+pub fn for_each_word_key(text: &str, mut f: impl FnMut(u32)) {
+    for_each_word_and_affix_key(text, |k, _| f(k), |_| {});
+}
+
+/// The key of a pair of consecutive words (given by their [`word_key`]s) for the specialist:
+/// distinct from any word, affix or n-gram key. Only pairs of words that do not start with a
+/// capital letter are read (names must not decide), see [`word_bigram_keys`].
+#[inline]
+pub fn word_bigram_key(first: u32, second: u32) -> u32 {
+    let h = (u64::from(first) << 32 | u64::from(second)) ^ 0x9e37_79b9_7f4a_7c15;
+    finish(h.wrapping_mul(0xff51_afd7_ed55_8ccd))
+}
+
+/// The word-pair keys ([`word_bigram_key`]) of a sequence of (word key, starts with a capital):
+/// one per two consecutive words neither of which starts with a capital. The trainer's view
+/// of the identifier's pass.
+pub fn word_bigram_keys(words: &[(u32, bool)]) -> Vec<u32> {
+    words
+        .windows(2)
+        .filter(|w| !w[0].1 && !w[1].1)
+        .map(|w| word_bigram_key(w[0].0, w[1].0))
+        .collect()
 }
 
 /// Shortest word (in characters) whose affixes the specialist reads.
@@ -226,13 +246,18 @@ pub fn affix_keys(word: &str) -> Vec<u32> {
 /// start with a capital letter (names and sentence starts are left out), without building
 /// the word.
 pub fn for_each_affix_key(text: &str, f: impl FnMut(u32)) {
-    for_each_word_and_affix_key(text, |_| {}, f);
+    for_each_word_and_affix_key(text, |_, _| {}, f);
 }
 
-/// [`for_each_word_key`] and [`for_each_affix_key`] in one pass over `text`: `word(key)` for
-/// every word, `affix(key)` for the affixes of every word that does not start with a capital.
+/// [`for_each_word_key`] and [`for_each_affix_key`] in one pass over `text`: `word(key,
+/// capital)` for every word (with whether it starts with a capital letter), `affix(key)` for
+/// the affixes of every word that does not start with a capital.
 #[inline]
-pub fn for_each_word_and_affix_key(text: &str, mut word: impl FnMut(u32), mut f: impl FnMut(u32)) {
+pub fn for_each_word_and_affix_key(
+    text: &str,
+    mut word: impl FnMut(u32, bool),
+    mut f: impl FnMut(u32),
+) {
     let mut first = ['\0'; 3];
     let mut last = ['\0'; 4];
     let mut len = 0usize;
@@ -266,7 +291,7 @@ pub fn for_each_word_and_affix_key(text: &str, mut word: impl FnMut(u32), mut f:
             last[len % 4] = l;
             len += 1;
         } else if len > 0 {
-            word(finish(h));
+            word(finish(h), capital);
             h = WORD_SEED;
             if !capital {
                 emit(&first, &last, len);
@@ -275,7 +300,7 @@ pub fn for_each_word_and_affix_key(text: &str, mut word: impl FnMut(u32), mut f:
         }
     }
     if len > 0 {
-        word(finish(h));
+        word(finish(h), capital);
         if !capital {
             emit(&first, &last, len);
         }
@@ -420,10 +445,26 @@ mod tests {
         for_each_word_key(text, |k| words.push(k));
         for_each_affix_key(text, |k| affixes.push(k));
         let (mut w1, mut a1) = (Vec::new(), Vec::new());
-        for_each_word_and_affix_key(text, |k| w1.push(k), |k| a1.push(k));
+        for_each_word_and_affix_key(text, |k, _| w1.push(k), |k| a1.push(k));
         assert_eq!(words.len(), 8);
         assert_eq!(affixes.len(), 20);
         assert_eq!((w1, a1), (words, affixes));
+    }
+
+    #[test]
+    fn word_pairs_skip_capitalised_words() {
+        let mut seq = Vec::new();
+        for_each_word_and_affix_key(
+            "Kerajaan akan membantu Ahmad bin Ali hari ini",
+            |k, c| seq.push((k, c)),
+            |_| {},
+        );
+        let pairs = word_bigram_keys(&seq);
+        let key = |a: &str, b: &str| word_bigram_key(word_key(a), word_key(b));
+        // Kerajaan-akan, membantu-Ahmad, Ahmad-bin, bin-Ali, Ali-hari are left out.
+        assert_eq!(pairs, vec![key("akan", "membantu"), key("hari", "ini")]);
+        assert_ne!(key("hari", "ini"), key("ini", "hari"));
+        assert_ne!(key("hari", "ini"), word_key("hari ini"));
     }
 
     #[test]

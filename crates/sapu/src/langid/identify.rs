@@ -621,7 +621,7 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
     for w in windows.iter().flatten() {
         for_each_word_and_affix_key(
             w,
-            |k| {
+            |k, _| {
                 if len < MAX_WORDS {
                     seen[len] = k;
                     len += 1;
