@@ -2,14 +2,15 @@
 //! over a synthetic stream of millions of documents.
 //!
 //! ```text
-//! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--runs 5] [--bits 32|64|both] [--dump-shingles FILE]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--runs 5] [--bits 32|64|both] [--sketch bins|permutations] [--dump-shingles FILE]
 //! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000] [--memory-mb 1024]
 //! ```
 //! `speed` reads real news (IndoSum, detik, Liputan6) from the shared data, and times on one
 //! thread: (1) the whole path text -> normalise -> 5-gram shingles -> 128-permutation
 //! signature, (2) signatures from the shingle strings (hash each string, then permute: what
 //! rensa and datasketch are given), (3) the permutation loop alone on shingle hashes.
-//! Times are the thread's CPU time (so other processes on a busy machine cost less noise than
+//! `--sketch` picks the 32-bit signature's sketch (default: `minhash_dedup`'s, `bins`; 64-bit
+//! values always use permutations). Times are the thread's CPU time (so other processes on a busy machine cost less noise than
 //! wall time would), median of `--runs`; the last line is JSON for `bench/dedup_speed.sh`.
 //! `--dump-shingles` writes the shingle strings (JSONL `{"bytes", "shingles"}`) for
 //! `bench/peers/dedup_peers.py`, so the peers get exactly the same shingles.
@@ -21,7 +22,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use sapu::dedup::{Hasher, MinHashDedupConfig, Scratch};
+use sapu::dedup::{Hasher, MinHashDedupConfig, Scratch, Sketch};
 use sapu::stage::{BuildContext, Stage, StageConfig};
 use sapu::text::normalize::{normalize, Normalization};
 use sapu::{Document, StageStats};
@@ -41,6 +42,7 @@ fn main() -> Result<()> {
             flag("--dump-shingles"),
             flag("--runs").map(|r| r.parse()).transpose()?.unwrap_or(5),
             flag("--bits").unwrap_or_else(|| "both".into()),
+            flag("--sketch").unwrap_or_else(|| MinHashDedupConfig::default().sketch),
         ),
         Some("memory") => memory(
             flag("--docs")
@@ -51,7 +53,7 @@ fn main() -> Result<()> {
         ),
         Some("--help" | "-h") => {
             println!(
-                "usage: bench_dedup speed [--runs N] [--bits 32|64|both] [--dump-shingles FILE]"
+                "usage: bench_dedup speed [--runs N] [--bits 32|64|both] [--sketch bins|permutations] [--dump-shingles FILE]"
             );
             println!("       bench_dedup memory [--docs N] [--memory-mb MiB]");
             Ok(())
@@ -103,7 +105,12 @@ fn time<F: FnMut()>(reps: usize, mut f: F) -> f64 {
     )
 }
 
-fn speed(dump: Option<String>, reps: usize, bits: String) -> Result<()> {
+fn speed(dump: Option<String>, reps: usize, bits: String, sketch: String) -> Result<()> {
+    let sketch32 = match sketch.as_str() {
+        "bins" => Sketch::Bins,
+        "permutations" => Sketch::Permutations,
+        other => bail!("--sketch must be bins or permutations (got {other})"),
+    };
     let texts = news()?;
     let bytes: usize = texts.iter().map(String::len).sum();
     let mb = bytes as f64 / 1e6;
@@ -138,7 +145,13 @@ fn speed(dump: Option<String>, reps: usize, bits: String) -> Result<()> {
     let mut json = serde_json::Map::new();
     let reps = reps.max(1);
     for &bits in widths {
-        let hasher = Hasher::with_bits(128, 5, 1, Normalization::default(), bits);
+        let sketch = if bits == 32 {
+            sketch32
+        } else {
+            Sketch::Permutations
+        };
+        let hasher =
+            Hasher::with_bits(128, 5, 1, Normalization::default(), bits).with_sketch(sketch);
         let mut sig = vec![0u64; 128];
         let mut scratch = Scratch::default();
         let full = time(reps, || {
@@ -170,7 +183,7 @@ fn speed(dump: Option<String>, reps: usize, bits: String) -> Result<()> {
                 sink ^= sig[0];
             }
         });
-        println!("{bits}-bit values:");
+        println!("{bits}-bit values, {sketch:?}:");
         println!(
             "  text -> signature (normalise, shingle, sign): {:7.1} MB/s  {:9.0} docs/s",
             mb / full,

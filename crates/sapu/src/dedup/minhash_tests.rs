@@ -206,13 +206,49 @@ fn datatrove_preset_uses_its_parameters() {
         preset: "datatrove".into(),
         ..MinHashDedupConfig::default()
     };
-    assert_eq!(c.effective(), (5, 14, 8, false, 64));
+    let sketch = MinHashDedupConfig {
+        sketch: "bins".into(),
+        ..c.clone()
+    };
+    assert_eq!(
+        sketch.effective(),
+        (5, 14, 8, false, 64, Sketch::Permutations),
+        "the preset keeps datatrove's permutations whatever `sketch` says"
+    );
     assert_eq!(
         MinHashDedupConfig::default().effective(),
-        (5, 20, 6, true, 32)
+        (5, 20, 6, true, 32, Sketch::Bins)
     );
     let (out, _) = run(&c, &corpus(), 7);
     assert_eq!(out.iter().filter(|o| o.reason().is_some()).count(), 3);
+}
+
+#[test]
+fn bins_and_permutations_find_the_same_clusters_and_bins_need_32_bits() {
+    let perms = MinHashDedupConfig {
+        sketch: "permutations".into(),
+        ..MinHashDedupConfig::default()
+    };
+    let (a, _) = run(&MinHashDedupConfig::default(), &corpus(), 7);
+    let (b, _) = run(&perms, &corpus(), 7);
+    let show = |o: &[Outcome]| -> Vec<Option<String>> {
+        o.iter().map(|o| o.reason().map(str::to_string)).collect()
+    };
+    assert_eq!(show(&a), show(&b));
+    assert!(a.iter().any(|o| o.reason().is_some()), "the corpus has duplicates");
+    for (sketch, bits, ok) in [
+        ("bins", 64, false),
+        ("permutations", 64, true),
+        ("bins", 32, true),
+        ("minhash", 32, false),
+    ] {
+        let c = MinHashDedupConfig {
+            sketch: sketch.into(),
+            signature_bits: bits,
+            ..MinHashDedupConfig::default()
+        };
+        assert_eq!(c.problems().is_empty(), ok, "{sketch} at {bits} bits");
+    }
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub use exact::{ExactDedup, ExactDedupConfig};
 pub use lines::{LineDedup, LineDedupConfig};
 pub use lsh::LshIndex;
 pub use minhash::{MinHashDedup, MinHashDedupConfig};
-pub use signature::{jaccard_sorted, Hasher, Scratch};
+pub use signature::{jaccard_sorted, Hasher, Scratch, Sketch};
 pub use store::RecordStore;
 pub use union_find::UnionFind;
 
