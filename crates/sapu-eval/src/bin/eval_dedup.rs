@@ -24,9 +24,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use rayon::prelude::*;
-use sapu::dedup::{
-    jaccard_sorted, ExactDedupConfig, Hasher, MinHashDedupConfig, Scratch, Sketch,
-};
+use sapu::dedup::{jaccard_sorted, ExactDedupConfig, Hasher, MinHashDedupConfig, Scratch, Sketch};
 use sapu::stage::{BuildContext, Stage, StageConfig};
 use sapu::text::normalize::Normalization;
 use sapu::{Document, Outcome, StageStats};
@@ -109,7 +107,10 @@ fn sketch_study() -> Result<()> {
     for (class, name) in classes.iter().enumerate() {
         let of_class: Vec<&(usize, String, String, f64)> =
             pairs.iter().filter(|p| p.0 == class).collect();
-        for (label, sketch) in [("permutations", Sketch::Permutations), ("bins", Sketch::Bins)] {
+        for (label, sketch) in [
+            ("permutations", Sketch::Permutations),
+            ("bins", Sketch::Bins),
+        ] {
             // Per (pair, seed): (J, estimate, candidate).
             let rows: Vec<(f64, f64, bool)> = (0..SEEDS)
                 .into_par_iter()
@@ -126,10 +127,7 @@ fn sketch_study() -> Result<()> {
                             h.shingles(b, &mut sb);
                             h.signature_of(&mut sb, &mut gb);
                             let agree = ga.iter().zip(&gb).filter(|(x, y)| x == y).count();
-                            let cand = ga
-                                .chunks(ROWS)
-                                .zip(gb.chunks(ROWS))
-                                .any(|(x, y)| x == y);
+                            let cand = ga.chunks(ROWS).zip(gb.chunks(ROWS)).any(|(x, y)| x == y);
                             (*j, agree as f64 / (BANDS * ROWS) as f64, cand)
                         })
                         .collect::<Vec<_>>()
@@ -145,7 +143,8 @@ fn sketch_study() -> Result<()> {
                 .sum::<f64>()
                 / n)
                 .sqrt();
-            let band = |r: &&(f64, f64, bool)| 1.0 - (1.0 - r.0.powi(ROWS as i32)).powi(BANDS as i32);
+            let band =
+                |r: &&(f64, f64, bool)| 1.0 - (1.0 - r.0.powi(ROWS as i32)).powi(BANDS as i32);
             let high: Vec<&(f64, f64, bool)> = rows.iter().filter(|r| r.0 >= 0.8).collect();
             let low: Vec<&(f64, f64, bool)> = rows.iter().filter(|r| r.0 < 0.7).collect();
             let share = |v: &[&(f64, f64, bool)], cand: bool| {

@@ -235,7 +235,10 @@ fn bins_and_permutations_find_the_same_clusters_and_bins_need_32_bits() {
         o.iter().map(|o| o.reason().map(str::to_string)).collect()
     };
     assert_eq!(show(&a), show(&b));
-    assert!(a.iter().any(|o| o.reason().is_some()), "the corpus has duplicates");
+    assert!(
+        a.iter().any(|o| o.reason().is_some()),
+        "the corpus has duplicates"
+    );
     for (sketch, bits, ok) in [
         ("bins", 64, false),
         ("permutations", 64, true),

@@ -286,7 +286,9 @@ impl Hasher {
                 unsafe {
                     match self.sketch {
                         Sketch::Permutations => sign32_avx2(folded, &self.a32, &self.b32, sig),
-                        Sketch::Bins => bins32_avx2(folded, self.bin_key, &self.a32, &self.b32, sig),
+                        Sketch::Bins => {
+                            bins32_avx2(folded, self.bin_key, &self.a32, &self.b32, sig)
+                        }
                     }
                 };
                 return;
@@ -367,9 +369,9 @@ fn bins32_body(shingles: &[u32], key: u32, a: &[u32], b: &[u32], sig: &mut [u32]
         let end = (start + 128).min(k);
         let mut empty = [0usize; 128];
         let mut n = 0;
-        for j in start..end {
-            empty[n] = j;
-            n += usize::from(sig[j] == u32::MAX);
+        for (j, &v) in sig[start..end].iter().enumerate() {
+            empty[n] = start + j;
+            n += usize::from(v == u32::MAX);
         }
         for chunk in empty[..n].chunks(8) {
             fill_empty::<8>(shingles, chunk, a, b, sig);
@@ -665,8 +667,8 @@ mod tests {
     fn bins_vector_portable_and_definition_agree() {
         let mut checked_fallback = false;
         for k in [128, 120, 133, 7, 1] {
-            let h = Hasher::with_bits(k, 5, 3, Normalization::default(), 32)
-                .with_sketch(Sketch::Bins);
+            let h =
+                Hasher::with_bits(k, 5, 3, Normalization::default(), 32).with_sketch(Sketch::Bins);
             for n in [0, 1, 3, 20, 100, 127, 300, 1000, 5000] {
                 let folded: Vec<u32> = (0..n as u64).map(|i| fold32(fmix(i + 17))).collect();
                 let (mut fast, mut portable) = (vec![0; k], vec![0; k]);
@@ -684,12 +686,16 @@ mod tests {
         }
         assert!(checked_fallback, "some bins came from the fallback");
         // The 64-bit entry point gives the same values.
-        let h = Hasher::with_bits(128, 5, 3, Normalization::default(), 32).with_sketch(Sketch::Bins);
+        let h =
+            Hasher::with_bits(128, 5, 3, Normalization::default(), 32).with_sketch(Sketch::Bins);
         let shingles: Vec<u64> = (0..200u64).map(fmix).collect();
         let mut sig = vec![0; 128];
         h.signature(&shingles, &mut sig);
         let folded: Vec<u32> = shingles.iter().map(|&x| fold32(x)).collect();
-        let want: Vec<u64> = bins_by_definition(&h, &folded).into_iter().map(u64::from).collect();
+        let want: Vec<u64> = bins_by_definition(&h, &folded)
+            .into_iter()
+            .map(u64::from)
+            .collect();
         assert_eq!(sig, want);
     }
 
