@@ -78,7 +78,7 @@ pub struct MinHashDedupConfig {
     pub signature_bits: u32,
     /// How the signature values are drawn: `"bins"` (default: one-permutation hashing, each
     /// shingle hashed once into one of the `bands x rows` bins, empty bins filled by their own
-    /// permutation; same collision probability, about 2x faster on news articles) or
+    /// permutation; same collision probability, about 1.3x faster signing on news articles) or
     /// `"permutations"` (one hash function per value, classic MinHash, the version before
     /// session 7). See `docs/dedup.md`.
     pub sketch: String,
