@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # MinHash signature speed (issue 6): sapu against rensa on the same shingle strings, 128
-# permutations, one thread. Rounds alternate (sapu, rensa, sapu, ...); each round reports the
+# signature values, one thread: sapu's default sketch ("bins", one hash per shingle into 128
+# bins, empty bins from their own permutation) against rensa's RMinHash (Fast Similarity
+# Sketching, the same family). Rounds alternate (sapu, rensa, sapu, ...); each round reports the
 # median thread CPU time of RUNS repetitions; the ratio printed is the median over rounds of
 # sapu / rensa throughput, plus the smallest and largest round ratios.
 #
@@ -31,4 +33,4 @@ for ((r = 1; r <= rounds; r++)); do
 done
 printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END {
     m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-    printf "sapu / rensa (shingle strings -> 128-permutation signature, thread CPU time): median %.2fx, min %.2fx, max %.2fx over %d rounds\n", m, a[1], a[NR], NR }'
+    printf "sapu / rensa (shingle strings -> 128-value signature, default sketch, thread CPU time): median %.2fx, min %.2fx, max %.2fx over %d rounds\n", m, a[1], a[NR], NR }'
