@@ -119,7 +119,7 @@ impl Dom {
             exceeded: Cell::new(None),
         };
         let mut parser = parse_document(sink, ParseOpts::default());
-        let html = super::prescan::strip_raw_text(html);
+        let html = super::prescan::simplify(html);
         let mut rest: &str = &html;
         while !rest.is_empty() {
             let mut cut = rest.len().min(CHUNK);
