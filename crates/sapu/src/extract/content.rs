@@ -14,7 +14,7 @@
 //!    holding nearly all of it while one does; its blocks that are not mostly links are written
 //!    out, paragraphs separated by a blank line, list items and table rows by a newline.
 
-use super::dom::{push_collapsed, Data, Dom, Visit, NONE};
+use super::dom::{push_collapsed, Attr, Data, Dom, Visit, NONE};
 use super::lexicon::{class_verdict, names_article_header, names_header, names_image, Verdict};
 use super::tags::Tag;
 
@@ -54,6 +54,8 @@ struct Measures {
     flags: Vec<u16>,
     /// Non-space characters in the subtree (pass 1), then owned by the block (pass 3).
     text: Vec<u32>,
+    /// Non-space characters of each text node (pass 1), counted once for every later pass.
+    letters: Vec<u32>,
     link: Vec<u32>,
     good: Vec<u32>,
     /// Candidate score: good text less the subtree's link text and the good text of nested
@@ -68,6 +70,7 @@ fn first_pass(dom: &Dom, p: &Params) -> (Measures, u32, Vec<u32>) {
     let mut m = Measures {
         flags: vec![0; n],
         text: vec![0; n],
+        letters: vec![0; n],
         link: vec![0; n],
         good: vec![0; n],
         score: vec![0; n],
@@ -234,8 +237,8 @@ fn path(dom: &Dom, mut i: u32) -> String {
     while i != NONE {
         let node = dom.node(i);
         if let Data::Element { name, .. } = &node.data {
-            let c = node.attr("class").unwrap_or("");
-            let id = node.attr("id").unwrap_or("");
+            let c = node.attr(Attr::Class).unwrap_or("");
+            let id = node.attr(Attr::Id).unwrap_or("");
             parts.push(format!("{}#{}.{}", &*name.local, id, &c[..c.len().min(40)]));
         }
         i = node.parent;
@@ -253,7 +256,8 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
         let node = dom.node(i);
         match &node.data {
             Data::Text(t) => {
-                m.text[i as usize] = letters(t);
+                m.letters[i as usize] = letters(t);
+                m.text[i as usize] = m.letters[i as usize];
                 order.push(i);
                 continue;
             }
@@ -270,7 +274,7 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     m.flags[i as usize] |= ARTICLE_HEADER;
                 }
                 if matches!(tag, Tag::Header | Tag::Footer | Tag::Aside) && !article_header
-                    || chrome_role(node.attr("role"))
+                    || chrome_role(node.attr(Attr::Role))
                 {
                     m.flags[i as usize] |= CHROME;
                 }
@@ -281,11 +285,11 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     Verdict::Content => m.flags[i as usize] |= MARKER,
                     _ => {}
                 }
-                if matches!(tag, Tag::Article | Tag::Main) || node.attr("role") == Some("main") {
+                if matches!(tag, Tag::Article | Tag::Main) || node.attr(Attr::Role) == Some("main") {
                     m.flags[i as usize] |= MARKER | SEMANTIC;
                 }
                 if node
-                    .attr("itemprop")
+                    .attr(Attr::Itemprop)
                     .is_some_and(|v| v.eq_ignore_ascii_case("articlebody"))
                 {
                     m.flags[i as usize] |= MARKER | STRONG_MARKER;
@@ -355,8 +359,9 @@ fn measure_blocks(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
         }
         let node = dom.node(i);
         let (owner, in_link) = match &node.data {
-            Data::Text(t) => {
-                let c = letters(t);
+            Data::Text(_) => {
+                // Every text node reached here was reached by pass 1 (it skips no more).
+                let c = m.letters[i as usize];
                 m.text[owner as usize] += c;
                 if in_link {
                     m.link[owner as usize] += c;
@@ -656,7 +661,7 @@ fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) 
         return false;
     }
     let node = dom.node(i);
-    let (tag, class) = (node.tag(), node.attr("class"));
+    let (tag, class) = (node.tag(), node.attr(Attr::Class));
     let parent = node.parent;
     // Cards are templated boxes (a class), not table rows or list items.
     if parent == NONE
@@ -671,7 +676,7 @@ fn is_teaser_card(dom: &Dom, i: u32, m: &Measures, keep: &impl Fn(u32) -> bool) 
     let alike = dom
         .children(parent)
         .take(64)
-        .filter(|&k| k != i && dom.node(k).tag() == tag && dom.node(k).attr("class") == class)
+        .filter(|&k| k != i && dom.node(k).tag() == tag && dom.node(k).attr(Attr::Class) == class)
         .count();
     alike >= 1 && has_link_block(dom, i, m, keep)
 }
@@ -978,14 +983,14 @@ fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
     ) {
         return true;
     }
-    if node.attr("hidden").is_some()
+    if node.attr(Attr::Hidden).is_some()
         || node
-            .attr("aria-hidden")
+            .attr(Attr::AriaHidden)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return true;
     }
-    if let Some(style) = node.attr("style") {
+    if let Some(style) = node.attr(Attr::Style) {
         let s: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -997,7 +1002,7 @@ fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
         }
     }
     matches!(
-        node.attr("role").map(str::to_ascii_lowercase).as_deref(),
+        node.attr(Attr::Role).map(str::to_ascii_lowercase).as_deref(),
         Some("navigation" | "search" | "menu" | "menubar" | "dialog" | "alertdialog" | "tooltip")
     )
 }

@@ -27,7 +27,8 @@ pub(crate) enum Data {
     Element {
         tag: Tag,
         name: QualName,
-        attrs: Vec<Attribute>,
+        /// Only the attributes something reads.
+        attrs: Vec<(Attr, StrTendril)>,
         template: u32,
     },
     Text(StrTendril),
@@ -67,15 +68,69 @@ impl Node {
         }
     }
 
-    /// The value of attribute `name` (lowercase), if this is an element that has it.
-    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
+    /// The value of attribute `name`, if this is an element that has it.
+    pub(crate) fn attr(&self, name: Attr) -> Option<&str> {
         match &self.data {
-            Data::Element { attrs, .. } => attrs
-                .iter()
-                .find(|a| a.name.ns.is_empty() && &*a.name.local == name)
-                .map(|a| &*a.value),
+            Data::Element { attrs, .. } => attrs.iter().find(|a| a.0 == name).map(|a| &*a.1),
             _ => None,
         }
+    }
+}
+
+/// The attributes the scorer and the metadata read; the tree keeps no others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attr {
+    Class,
+    Id,
+    Role,
+    Itemprop,
+    Hidden,
+    AriaHidden,
+    Style,
+    Lang,
+    Datetime,
+    Type,
+    Content,
+    Property,
+    Name,
+    HttpEquiv,
+    Rel,
+}
+
+impl Attr {
+    /// The attribute an html5ever name stands for (interned names: integer compares).
+    fn of(name: &QualName) -> Option<Attr> {
+        use html5ever::local_name as n;
+        if !name.ns.is_empty() {
+            return None;
+        }
+        let l = &name.local;
+        let all = [
+            (n!("class"), Attr::Class),
+            (n!("id"), Attr::Id),
+            (n!("role"), Attr::Role),
+            (n!("itemprop"), Attr::Itemprop),
+            (n!("hidden"), Attr::Hidden),
+            (n!("aria-hidden"), Attr::AriaHidden),
+            (n!("style"), Attr::Style),
+            (n!("lang"), Attr::Lang),
+            (n!("datetime"), Attr::Datetime),
+            (n!("type"), Attr::Type),
+            (n!("content"), Attr::Content),
+            (n!("property"), Attr::Property),
+            (n!("name"), Attr::Name),
+            (n!("http-equiv"), Attr::HttpEquiv),
+            (n!("rel"), Attr::Rel),
+        ];
+        all.into_iter().find(|(a, _)| a == l).map(|(_, a)| a)
+    }
+
+    /// The attributes of a new element that something reads.
+    fn keep(attrs: Vec<Attribute>) -> Vec<(Attr, StrTendril)> {
+        attrs
+            .into_iter()
+            .filter_map(|a| Attr::of(&a.name).map(|n| (n, a.value)))
+            .collect()
     }
 }
 
@@ -395,7 +450,7 @@ impl TreeSink for Sink {
         self.push(Data::Element {
             tag,
             name,
-            attrs,
+            attrs: Attr::keep(attrs),
             template,
         })
     }
@@ -461,9 +516,9 @@ impl TreeSink for Sink {
     fn add_attrs_if_missing(&self, target: &u32, new: Vec<Attribute>) {
         let mut nodes = self.nodes.borrow_mut();
         if let Data::Element { attrs, .. } = &mut nodes[*target as usize].data {
-            for a in new {
-                if !attrs.iter().any(|b| b.name == a.name) {
-                    attrs.push(a);
+            for (name, value) in Attr::keep(new) {
+                if !attrs.iter().any(|b| b.0 == name) {
+                    attrs.push((name, value));
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! Our own lists, written from the common vocabulary of CMS themes (WordPress, Drupal, news
 //! sites); a name is split into words at `-`, `_`, spaces and lower-to-upper case changes.
 
-use super::dom::Node;
+use super::dom::{Attr, Node};
 
 /// What an element's class and id say about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +124,7 @@ const IMAGE: &[&str] = &[
 /// Whether an element's class or id names a picture box (`image`, `photo`, `figure`, ...).
 pub(crate) fn names_image(node: &Node) -> bool {
     let mut image = false;
-    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
         let value = &value[..floor_boundary(value, 512)];
         each_word(value, |w| {
             image |= IMAGE.iter().any(|c| c.eq_ignore_ascii_case(w));
@@ -136,7 +136,7 @@ pub(crate) fn names_image(node: &Node) -> bool {
 /// Whether an element's class or id names a header (`article-header`, `entry__head`).
 pub(crate) fn names_header(node: &Node) -> bool {
     let mut header = false;
-    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
         let value = &value[..floor_boundary(value, 512)];
         each_word(value, |w| {
             header |= w.eq_ignore_ascii_case("header") || w.eq_ignore_ascii_case("head");
@@ -149,7 +149,7 @@ pub(crate) fn names_header(node: &Node) -> bool {
 /// `entryHeader`, `story__header` (the article's own header, even outside `<article>`).
 pub(crate) fn names_article_header(node: &Node) -> bool {
     let mut found = false;
-    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
         let value = &value[..floor_boundary(value, 512)];
         for token in value.split_ascii_whitespace() {
             let (mut article, mut header) = (false, false);
@@ -168,7 +168,7 @@ pub(crate) fn names_article_header(node: &Node) -> bool {
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;
-    for value in [node.attr("class"), node.attr("id")].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
         // Huge attribute values are not class lists worth reading.
         let value = &value[..floor_boundary(value, 512)];
         let mut chrome = false;

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::dom::{Data, Dom};
+use super::dom::{Attr, Data, Dom};
 use super::tags::Tag;
 
 /// What the page says about itself.
@@ -47,7 +47,7 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             continue;
         };
         match tag {
-            Tag::Html => set(&mut f.doc.lang_hint, node.attr("lang").map(str::to_string)),
+            Tag::Html => set(&mut f.doc.lang_hint, node.attr(Attr::Lang).map(str::to_string)),
             Tag::Meta => read_meta(node, &mut f.meta),
             Tag::Title if f.html_title.is_none() => f.html_title = Some(dom.text_of(i, 1000)),
             Tag::H(1) => {
@@ -59,13 +59,13 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             Tag::H(2) if f.h2.is_none() => set(&mut f.h2, Some(dom.text_of(i, 1000))),
             Tag::Time if f.doc.date.is_none() => set(
                 &mut f.doc.date,
-                node.attr("datetime")
+                node.attr(Attr::Datetime)
                     .and_then(iso_date)
                     .or_else(|| any_date(&dom.text_of(i, 100))),
             ),
             Tag::Script
                 if node
-                    .attr("type")
+                    .attr(Attr::Type)
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) =>
             {
                 let text = dom.text_of(i, MAX_JSON_LD + 1);
@@ -86,8 +86,8 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
         if f.doc.date.is_none() && is_date_class(node) {
             set(&mut f.doc.date, any_date(&dom.text_of(i, 100)));
         }
-        if f.doc.date.is_none() && node.attr("itemprop") == Some("datePublished") {
-            let v = node.attr("content").or(node.attr("datetime"));
+        if f.doc.date.is_none() && node.attr(Attr::Itemprop) == Some("datePublished") {
+            let v = node.attr(Attr::Content).or(node.attr(Attr::Datetime));
             set(&mut f.doc.date, v.and_then(iso_date));
         }
     }
@@ -201,11 +201,11 @@ fn decode_entities(v: &str) -> std::borrow::Cow<'_, str> {
 
 fn read_meta(node: &super::dom::Node, out: &mut PageMeta) {
     let key = node
-        .attr("property")
-        .or(node.attr("name"))
-        .or(node.attr("itemprop"))
-        .or(node.attr("http-equiv"));
-    let (Some(key), Some(content)) = (key, node.attr("content")) else {
+        .attr(Attr::Property)
+        .or(node.attr(Attr::Name))
+        .or(node.attr(Attr::Itemprop))
+        .or(node.attr(Attr::HttpEquiv));
+    let (Some(key), Some(content)) = (key, node.attr(Attr::Content)) else {
         return;
     };
     let content = Some(content.to_string());
@@ -357,7 +357,7 @@ fn names(v: &Value, ids: &[(String, String)]) -> Option<String> {
 
 /// An element whose class names the author (`author vcard`, `byline`, `fn`), not a commenter.
 fn is_author_class(node: &super::dom::Node) -> bool {
-    let Some(class) = node.attr("class") else {
+    let Some(class) = node.attr(Attr::Class) else {
         return false;
     };
     if class.len() > 200 {
@@ -383,9 +383,9 @@ fn looks_like_name(s: &str) -> bool {
 }
 
 fn is_author_link(node: &super::dom::Node) -> bool {
-    node.attr("rel")
+    node.attr(Attr::Rel)
         .is_some_and(|r| r.split_whitespace().any(|w| w == "author"))
-        || node.attr("itemprop") == Some("author")
+        || node.attr(Attr::Itemprop) == Some("author")
 }
 
 /// The `YYYY-MM-DD` at the start of an ISO-like date (`2019-08-02T10:00`, `2019/08/02`).
@@ -548,7 +548,7 @@ fn numeric_date(text: &str) -> Option<String> {
 
 /// An element whose class names a publication date.
 fn is_date_class(node: &super::dom::Node) -> bool {
-    node.attr("class").is_some_and(|c| {
+    node.attr(Attr::Class).is_some_and(|c| {
         let c = c.to_ascii_lowercase();
         c.len() < 200 && (c.contains("date") || c.contains("published"))
     })

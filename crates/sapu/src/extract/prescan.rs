@@ -232,7 +232,10 @@ impl Scan<'_, '_> {
         let b = html.as_bytes();
         let kept = |a: &Attr| {
             let n = &b[a.start..a.name_end];
-            KEPT_ATTRIBUTES.iter().any(|k| is(n, k))
+            let first = n[0].to_ascii_lowercase();
+            KEPT_ATTRIBUTES
+                .iter()
+                .any(|k| k.len() == n.len() && k[0] == first && is(n, k))
         };
         if self.attrs.iter().all(kept) {
             self.out.push_str(&html[lt..tag.end]);
