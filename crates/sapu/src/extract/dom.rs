@@ -279,17 +279,22 @@ pub(crate) enum Visit {
 /// Append `text` with runs of whitespace collapsed to one space.
 pub(crate) fn push_collapsed(out: &mut String, text: &str) {
     let mut space = out.ends_with(' ') || out.is_empty();
-    for c in text.chars() {
+    // Runs of non-space characters are copied whole.
+    let mut run = 0;
+    for (i, c) in text.char_indices() {
         if c.is_whitespace() {
+            if run < i {
+                out.push_str(&text[run..i]);
+                space = false;
+            }
             if !space {
                 out.push(' ');
                 space = true;
             }
-        } else {
-            out.push(c);
-            space = false;
+            run = i + c.len_utf8();
         }
     }
+    out.push_str(&text[run..]);
 }
 
 pub(crate) struct Children<'a> {
@@ -535,6 +540,26 @@ impl TreeSink for Sink {
                 break;
             }
             self.append_node(*new_parent, first);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_collapsed_collapses_every_whitespace_run_to_one_space() {
+        for (before, text, want) in [
+            ("", "  a  b\t\nc ", "a b c "),
+            ("x", " \u{a0}é\u{2009}\u{3000}ü", "x é ü"),
+            ("x ", "\n y", "x y"),
+            ("", "", ""),
+            ("x", "yz", "xyz"),
+        ] {
+            let mut out = before.to_string();
+            push_collapsed(&mut out, text);
+            assert_eq!(out, want, "{text:?}");
         }
     }
 }

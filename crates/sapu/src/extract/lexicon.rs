@@ -127,7 +127,7 @@ pub(crate) fn names_image(node: &Node) -> bool {
     for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
         let value = &value[..floor_boundary(value, 512)];
         each_word(value, |w| {
-            image |= IMAGE.iter().any(|c| c.eq_ignore_ascii_case(w));
+            image |= listed(&IMAGE_KEYS, w);
         });
     }
     image
@@ -181,9 +181,9 @@ pub(crate) fn class_verdict(node: &Node) -> Verdict {
                 if qualified {
                     return;
                 }
-                if CHROME.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                if listed(&CHROME_KEYS, w) {
                     chrome = true;
-                } else if CONTENT.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                } else if listed(&CONTENT_KEYS, w) {
                     content = true;
                 }
             });
@@ -197,6 +197,49 @@ pub(crate) fn class_verdict(node: &Node) -> Verdict {
     } else {
         Verdict::Neutral
     }
+}
+
+/// The lists as sorted integer keys, for a binary search per word.
+const CHROME_KEYS: [u128; CHROME.len()] = sorted_keys(CHROME);
+const CONTENT_KEYS: [u128; CONTENT.len()] = sorted_keys(CONTENT);
+const IMAGE_KEYS: [u128; IMAGE.len()] = sorted_keys(IMAGE);
+
+/// A word of at most 16 ASCII bytes as one integer (lowercased); 0 for longer words, which no
+/// list holds.
+const fn key(word: &[u8]) -> u128 {
+    if word.len() > 16 {
+        return 0;
+    }
+    let mut k = 0u128;
+    let mut i = 0;
+    while i < word.len() {
+        k = k << 8 | word[i].to_ascii_lowercase() as u128;
+        i += 1;
+    }
+    k
+}
+
+const fn sorted_keys<const N: usize>(words: &[&str]) -> [u128; N] {
+    let mut keys = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        // Insertion sort: a const fn cannot call `sort`.
+        let k = key(words[i].as_bytes());
+        let mut j = i;
+        while j > 0 && keys[j - 1] > k {
+            keys[j] = keys[j - 1];
+            j -= 1;
+        }
+        keys[j] = k;
+        i += 1;
+    }
+    keys
+}
+
+/// Whether a list (as keys) holds `word`, in any case.
+fn listed(keys: &[u128], word: &str) -> bool {
+    let k = key(word.as_bytes());
+    k != 0 && keys.binary_search(&k).is_ok()
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -233,6 +276,20 @@ fn each_word(value: &str, mut f: impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_are_found_in_any_case_and_nothing_else_is() {
+        for list in [CHROME, CONTENT, IMAGE] {
+            for w in list {
+                assert!(w.len() <= 16, "{w}");
+            }
+        }
+        assert!(listed(&CHROME_KEYS, "advertisement") && listed(&CHROME_KEYS, "AD"));
+        assert!(listed(&CONTENT_KEYS, "entry") && listed(&IMAGE_KEYS, "Thumbnail"));
+        assert!(!listed(&CHROME_KEYS, "adx") && !listed(&CHROME_KEYS, "a"));
+        assert!(!listed(&CHROME_KEYS, "advertisementadvertisement"));
+        assert!(!listed(&CONTENT_KEYS, "") && !listed(&CONTENT_KEYS, "header"));
+    }
 
     #[test]
     fn splits_class_names_into_words() {

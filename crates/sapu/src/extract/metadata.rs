@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::dom::{Attr, Data, Dom};
+use super::prescan::contains_ignore_case;
 use super::tags::Tag;
 
 /// What the page says about itself.
@@ -363,13 +364,15 @@ fn is_author_class(node: &super::dom::Node) -> bool {
     if class.len() > 200 {
         return false;
     }
-    let lower = class.to_ascii_lowercase();
-    if lower.contains("comment") || lower.contains("avatar") || lower.contains("bio") {
+    let has = |w: &str| contains_ignore_case(class.as_bytes(), w.as_bytes());
+    if has("comment") || has("avatar") || has("bio") {
         return false;
     }
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| matches!(w, "author" | "byline" | "fn" | "autor" | "auteur"))
+    class.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        ["author", "byline", "fn", "autor", "auteur"]
+            .iter()
+            .any(|a| w.eq_ignore_ascii_case(a))
+    })
 }
 
 /// A short text that can be a person's or team's name (not a sentence, date or address).
@@ -549,8 +552,8 @@ fn numeric_date(text: &str) -> Option<String> {
 /// An element whose class names a publication date.
 fn is_date_class(node: &super::dom::Node) -> bool {
     node.attr(Attr::Class).is_some_and(|c| {
-        let c = c.to_ascii_lowercase();
-        c.len() < 200 && (c.contains("date") || c.contains("published"))
+        let c = c.as_bytes();
+        c.len() < 200 && (contains_ignore_case(c, b"date") || contains_ignore_case(c, b"published"))
     })
 }
 

@@ -375,7 +375,8 @@ fn find_end_tag(b: &[u8], name: &[u8]) -> Option<usize> {
     None
 }
 
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+/// Whether `hay` holds `needle` (lowercase) in any ASCII case.
+pub(crate) fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
