@@ -3,6 +3,7 @@ eval_extract uses, one thread, same machine, through their public APIs. Prints t
 median and the best wall time of N runs, as `eval_extract --speed-only --speed-runs N` does.
 
   /work/venvs/extract/bin/python bench/peers/extract_peers.py [--runs N] [--out DIR]
+      [--tools resiliparse,trafilatura]
 
 Writes DIR/<tool>.json in the benchmark's baseline format ({"output": {id: {"articleBody"}}})
 so `eval_extract --baseline DIR/<tool>.json` scores them with the same code as sapu.
@@ -51,6 +52,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("/tmp/extract_peers"))
+    ap.add_argument("--tools", default="resiliparse,trafilatura",
+                    help="comma-separated: which peers to run")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     pages = load()
@@ -60,6 +63,8 @@ def main():
         ("resiliparse", run_resiliparse, version("resiliparse")),
         ("trafilatura", run_trafilatura, version("trafilatura")),
     ]:
+        if name not in args.tools.split(","):
+            continue
         best = None
         cpus = []
         outputs = {}

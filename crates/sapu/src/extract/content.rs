@@ -285,7 +285,8 @@ fn walk_and_mark(dom: &Dom, body: u32, m: &mut Measures) -> Vec<u32> {
                     Verdict::Content => m.flags[i as usize] |= MARKER,
                     _ => {}
                 }
-                if matches!(tag, Tag::Article | Tag::Main) || node.attr(Attr::Role) == Some("main") {
+                if matches!(tag, Tag::Article | Tag::Main) || node.attr(Attr::Role) == Some("main")
+                {
                     m.flags[i as usize] |= MARKER | SEMANTIC;
                 }
                 if node
@@ -1002,7 +1003,9 @@ fn never_content(tag: Tag, node: &super::dom::Node) -> bool {
         }
     }
     matches!(
-        node.attr(Attr::Role).map(str::to_ascii_lowercase).as_deref(),
+        node.attr(Attr::Role)
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("navigation" | "search" | "menu" | "menubar" | "dialog" | "alertdialog" | "tooltip")
     )
 }

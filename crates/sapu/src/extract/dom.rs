@@ -9,7 +9,7 @@ use std::cell::{Cell, Ref, RefCell};
 
 use html5ever::interface::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::{parse_document, Attribute, ParseOpts, QualName};
+use html5ever::{parse_document, Attribute, LocalName, ParseOpts, QualName};
 
 use super::tags::Tag;
 
@@ -27,8 +27,7 @@ pub(crate) enum Data {
     Element {
         tag: Tag,
         name: QualName,
-        /// Only the attributes something reads.
-        attrs: Vec<(Attr, StrTendril)>,
+        attrs: Vec<Attribute>,
         template: u32,
     },
     Text(StrTendril),
@@ -71,13 +70,19 @@ impl Node {
     /// The value of attribute `name`, if this is an element that has it.
     pub(crate) fn attr(&self, name: Attr) -> Option<&str> {
         match &self.data {
-            Data::Element { attrs, .. } => attrs.iter().find(|a| a.0 == name).map(|a| &*a.1),
+            Data::Element { attrs, .. } => {
+                let local = name.local();
+                attrs
+                    .iter()
+                    .find(|a| a.name.local == local && a.name.ns.is_empty())
+                    .map(|a| &*a.value)
+            }
             _ => None,
         }
     }
 }
 
-/// The attributes the scorer and the metadata read; the tree keeps no others.
+/// The attributes the scorer and the metadata read (the prescan drops most others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Attr {
     Class,
@@ -98,39 +103,26 @@ pub(crate) enum Attr {
 }
 
 impl Attr {
-    /// The attribute an html5ever name stands for (interned names: integer compares).
-    fn of(name: &QualName) -> Option<Attr> {
+    /// The interned name: comparing two is comparing two integers.
+    fn local(self) -> LocalName {
         use html5ever::local_name as n;
-        if !name.ns.is_empty() {
-            return None;
+        match self {
+            Attr::Class => n!("class"),
+            Attr::Id => n!("id"),
+            Attr::Role => n!("role"),
+            Attr::Itemprop => n!("itemprop"),
+            Attr::Hidden => n!("hidden"),
+            Attr::AriaHidden => n!("aria-hidden"),
+            Attr::Style => n!("style"),
+            Attr::Lang => n!("lang"),
+            Attr::Datetime => n!("datetime"),
+            Attr::Type => n!("type"),
+            Attr::Content => n!("content"),
+            Attr::Property => n!("property"),
+            Attr::Name => n!("name"),
+            Attr::HttpEquiv => n!("http-equiv"),
+            Attr::Rel => n!("rel"),
         }
-        let l = &name.local;
-        let all = [
-            (n!("class"), Attr::Class),
-            (n!("id"), Attr::Id),
-            (n!("role"), Attr::Role),
-            (n!("itemprop"), Attr::Itemprop),
-            (n!("hidden"), Attr::Hidden),
-            (n!("aria-hidden"), Attr::AriaHidden),
-            (n!("style"), Attr::Style),
-            (n!("lang"), Attr::Lang),
-            (n!("datetime"), Attr::Datetime),
-            (n!("type"), Attr::Type),
-            (n!("content"), Attr::Content),
-            (n!("property"), Attr::Property),
-            (n!("name"), Attr::Name),
-            (n!("http-equiv"), Attr::HttpEquiv),
-            (n!("rel"), Attr::Rel),
-        ];
-        all.into_iter().find(|(a, _)| a == l).map(|(_, a)| a)
-    }
-
-    /// The attributes of a new element that something reads.
-    fn keep(attrs: Vec<Attribute>) -> Vec<(Attr, StrTendril)> {
-        attrs
-            .into_iter()
-            .filter_map(|a| Attr::of(&a.name).map(|n| (n, a.value)))
-            .collect()
     }
 }
 
@@ -164,17 +156,21 @@ impl Dom {
         if html.len() > limits.max_bytes {
             return Err(Limit::Bytes);
         }
+        let html = super::prescan::simplify(html);
+        // About one node per 25 bytes of simplified markup: room for most pages' nodes at
+        // once, not a copy of the arena at every doubling (the pages untouched cost nothing).
+        let mut nodes = Vec::with_capacity((html.len() / 16).min(limits.max_nodes) + 1);
+        nodes.push(Node::new(Data::Document(QualName::new(
+            None,
+            html5ever::ns!(),
+            html5ever::local_name!(""),
+        ))));
         let sink = Sink {
-            nodes: RefCell::new(vec![Node::new(Data::Document(QualName::new(
-                None,
-                html5ever::ns!(),
-                html5ever::local_name!(""),
-            )))]),
+            nodes: RefCell::new(nodes),
             limits,
             exceeded: Cell::new(None),
         };
         let mut parser = parse_document(sink, ParseOpts::default());
-        let html = super::prescan::simplify(html);
         let mut rest: &str = &html;
         while !rest.is_empty() {
             let mut cut = rest.len().min(CHUNK);
@@ -455,7 +451,7 @@ impl TreeSink for Sink {
         self.push(Data::Element {
             tag,
             name,
-            attrs: Attr::keep(attrs),
+            attrs,
             template,
         })
     }
@@ -521,9 +517,9 @@ impl TreeSink for Sink {
     fn add_attrs_if_missing(&self, target: &u32, new: Vec<Attribute>) {
         let mut nodes = self.nodes.borrow_mut();
         if let Data::Element { attrs, .. } = &mut nodes[*target as usize].data {
-            for (name, value) in Attr::keep(new) {
-                if !attrs.iter().any(|b| b.0 == name) {
-                    attrs.push((name, value));
+            for a in new {
+                if !attrs.iter().any(|b| b.name == a.name) {
+                    attrs.push(a);
                 }
             }
         }

@@ -124,7 +124,10 @@ const IMAGE: &[&str] = &[
 /// Whether an element's class or id names a picture box (`image`, `photo`, `figure`, ...).
 pub(crate) fn names_image(node: &Node) -> bool {
     let mut image = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
+        .into_iter()
+        .flatten()
+    {
         let value = &value[..floor_boundary(value, 512)];
         each_word(value, |w| {
             image |= listed(&IMAGE_KEYS, w);
@@ -136,7 +139,10 @@ pub(crate) fn names_image(node: &Node) -> bool {
 /// Whether an element's class or id names a header (`article-header`, `entry__head`).
 pub(crate) fn names_header(node: &Node) -> bool {
     let mut header = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
+        .into_iter()
+        .flatten()
+    {
         let value = &value[..floor_boundary(value, 512)];
         each_word(value, |w| {
             header |= w.eq_ignore_ascii_case("header") || w.eq_ignore_ascii_case("head");
@@ -149,7 +155,10 @@ pub(crate) fn names_header(node: &Node) -> bool {
 /// `entryHeader`, `story__header` (the article's own header, even outside `<article>`).
 pub(crate) fn names_article_header(node: &Node) -> bool {
     let mut found = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
+        .into_iter()
+        .flatten()
+    {
         let value = &value[..floor_boundary(value, 512)];
         for token in value.split_ascii_whitespace() {
             let (mut article, mut header) = (false, false);
@@ -168,7 +177,10 @@ pub(crate) fn names_article_header(node: &Node) -> bool {
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)].into_iter().flatten() {
+    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
+        .into_iter()
+        .flatten()
+    {
         // Huge attribute values are not class lists worth reading.
         let value = &value[..floor_boundary(value, 512)];
         let mut chrome = false;

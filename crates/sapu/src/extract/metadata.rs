@@ -48,7 +48,10 @@ pub(crate) fn page_meta(dom: &Dom, url: Option<&str>) -> PageMeta {
             continue;
         };
         match tag {
-            Tag::Html => set(&mut f.doc.lang_hint, node.attr(Attr::Lang).map(str::to_string)),
+            Tag::Html => set(
+                &mut f.doc.lang_hint,
+                node.attr(Attr::Lang).map(str::to_string),
+            ),
             Tag::Meta => read_meta(node, &mut f.meta),
             Tag::Title if f.html_title.is_none() => f.html_title = Some(dom.text_of(i, 1000)),
             Tag::H(1) => {

@@ -46,7 +46,15 @@ const KEPT_ATTRIBUTES: [&[u8]; 20] = [
 /// builder's element scope, and `<select>`, which ignores end tags): after one of these inside `<pre>`, line breaks are left as they
 /// are for the rest of the page.
 const SCOPE_BOUNDARIES: [&[u8]; 10] = [
-    b"table", b"td", b"th", b"caption", b"marquee", b"object", b"applet", b"template", b"math",
+    b"table",
+    b"td",
+    b"th",
+    b"caption",
+    b"marquee",
+    b"object",
+    b"applet",
+    b"template",
+    b"math",
     b"select",
 ];
 
@@ -291,7 +299,10 @@ fn scan_tag(b: &[u8], from: usize, attrs: &mut Vec<Attr>) -> Option<TagSpan> {
         // Attribute name: its first character may be `=`.
         let start = i;
         i += 1;
-        while !matches!(*b.get(i)?, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'=') {
+        while !matches!(
+            *b.get(i)?,
+            b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'='
+        ) {
             i += 1;
         }
         let name_end_attr = i;
@@ -408,10 +419,7 @@ mod tests {
     #[test]
     fn leaves_unclosed_and_lookalike_tags_alone() {
         assert_eq!(simplify("<scripts>x</scripts>"), "<scripts>x</scripts>");
-        assert_eq!(
-            simplify("a <script>never closed"),
-            "a <script>never closed"
-        );
+        assert_eq!(simplify("a <script>never closed"), "a <script>never closed");
         assert_eq!(simplify("<!-- open"), "<!-- open");
         assert_eq!(simplify("é<style>ü</style>ß"), "é<style></style>ß");
         assert_eq!(
@@ -437,10 +445,7 @@ mod tests {
              <br><input type=hidden><div class=k hidden>"
         );
         // Self-closing after an unquoted kept value: the `/` stays off the value.
-        assert_eq!(
-            simplify("<x class=a data-b=c/>"),
-            "<x class=a>"
-        );
+        assert_eq!(simplify("<x class=a data-b=c/>"), "<x class=a>");
         assert_eq!(simplify("<x data-b=c class=a />"), "<x class=a />");
         // Tags whose attributes are all read are copied as they are.
         assert_eq!(simplify("<p  class = \"a\" >"), "<p  class = \"a\" >");
