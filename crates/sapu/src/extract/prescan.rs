@@ -110,10 +110,7 @@ impl Scan<'_, '_> {
             let rest = &b[lt..];
             let next = rest.get(1).copied().unwrap_or(0);
             let resume = if rest.starts_with(b"<!--") {
-                match comment_end(&rest[4..]) {
-                    Some(e) => Some(lt + 4 + e),
-                    None => None,
-                }
+                comment_end(&rest[4..]).map(|e| lt + 4 + e)
             } else if next == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic) {
                 self.end_tag(lt)
             } else if matches!(next, b'!' | b'?' | b'/') {
@@ -447,6 +444,7 @@ mod tests {
         // Self-closing after an unquoted kept value: the `/` stays off the value.
         assert_eq!(simplify("<x class=a data-b=c/>"), "<x class=a>");
         assert_eq!(simplify("<x data-b=c class=a />"), "<x class=a />");
+        assert_eq!(simplify("<br data-a=1 />"), "<br />");
         // Tags whose attributes are all read are copied as they are.
         assert_eq!(simplify("<p  class = \"a\" >"), "<p  class = \"a\" >");
     }
