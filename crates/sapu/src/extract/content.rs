@@ -598,7 +598,14 @@ fn write_text(dom: &Dom, lead: &[u32], container: u32, p: &Params, m: &Measures)
                 let wanted = wanted
                     && !(k == Kind::Short && m.text[owner as usize] <= DATELINE_MAX && {
                         if dateline_of.0 != owner {
-                            dateline_of = (owner, is_dateline(&dom.text_of(owner, 256)));
+                            // Past 8 digits or 10 letters it is no dateline: stop reading.
+                            let (mut digits, mut letters) = (0, 0);
+                            let text = dom.text_of_until(owner, 256, |new| {
+                                digits += new.bytes().filter(u8::is_ascii_digit).count();
+                                letters += new.chars().filter(|c| c.is_alphabetic()).count();
+                                digits > 8 || letters > 10
+                            });
+                            dateline_of = (owner, is_dateline(&text));
                         }
                         dateline_of.1
                     });

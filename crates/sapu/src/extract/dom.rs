@@ -242,6 +242,17 @@ impl Dom {
 
     /// The text of node `i` and its descendants, whitespace collapsed (explicit stack).
     pub(crate) fn text_of(&self, i: u32, cap: usize) -> String {
+        self.text_of_until(i, cap, |_| false)
+    }
+
+    /// As [`Dom::text_of`], but stopping early, with the text so far, once `enough` (shown
+    /// each text node's addition) says the caller's question is settled.
+    pub(crate) fn text_of_until(
+        &self,
+        i: u32,
+        cap: usize,
+        mut enough: impl FnMut(&str) -> bool,
+    ) -> String {
         let mut out = String::new();
         let mut stack = vec![i];
         while let Some(n) = stack.pop() {
@@ -249,7 +260,13 @@ impl Dom {
                 break;
             }
             match &self.node(n).data {
-                Data::Text(t) => push_collapsed(&mut out, t),
+                Data::Text(t) => {
+                    let before = out.len();
+                    push_collapsed(&mut out, t);
+                    if enough(&out[before..]) {
+                        break;
+                    }
+                }
                 Data::Element { tag, .. } if n != i && tag.is_raw_text() => {}
                 _ => {
                     let first = stack.len();
