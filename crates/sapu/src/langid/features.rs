@@ -76,33 +76,8 @@ pub fn for_each_ngram(text: &str, mut f: impl FnMut(usize, u32)) -> [u32; MAX_OR
 
 /// [`for_each_ngram`], also telling whether the n-gram's word starts with a capital letter.
 #[inline]
-pub fn for_each_ngram_flagged(text: &str, mut f: impl FnMut(usize, u32, bool)) -> [u32; MAX_ORDER] {
-    let mut counts = [0u32; MAX_ORDER];
-    let mut window = [FNV_SEED; MAX_ORDER];
-    // `window[k]` holds the state of the n-gram of length k+1 ending at the current char.
-    let mut len = 0usize;
-    let mut capital = false;
-    for c in text.chars() {
-        if !is_ngram_char(c) {
-            len = 0;
-            continue;
-        }
-        if len == 0 {
-            capital = c.is_uppercase();
-        }
-        let c = lower(c);
-        len += 1;
-        let top = len.min(MAX_ORDER);
-        for k in (1..top).rev() {
-            window[k] = push(window[k - 1], c);
-        }
-        window[0] = push(FNV_SEED, c);
-        for (k, state) in window.iter().enumerate().take(top) {
-            counts[k] += 1;
-            f(k + 1, finish(*state), capital);
-        }
-    }
-    counts
+pub fn for_each_ngram_flagged(text: &str, f: impl FnMut(usize, u32, bool)) -> [u32; MAX_ORDER] {
+    walk_ngrams::<false>(text, |_, _| {}, f)
 }
 
 /// Distinct n-grams of one or two lowercase ASCII letters: `a`..`z`, then `aa`..`zz`.
@@ -138,11 +113,23 @@ pub fn ascii_short_ngram(i: usize) -> String {
 #[inline]
 pub fn for_each_ngram_ascii_short(
     text: &str,
+    short: impl FnMut(usize, bool),
+    f: impl FnMut(usize, u32, bool),
+) -> [u32; MAX_ORDER] {
+    walk_ngrams::<true>(text, short, f)
+}
+
+/// The one n-gram walker: with `SPLIT_SHORT` the ASCII 1- and 2-grams go to `short` (see
+/// [`for_each_ngram_ascii_short`]), without it every n-gram goes to `f` hashed.
+#[inline]
+fn walk_ngrams<const SPLIT_SHORT: bool>(
+    text: &str,
     mut short: impl FnMut(usize, bool),
     mut f: impl FnMut(usize, u32, bool),
 ) -> [u32; MAX_ORDER] {
     const NOT_ASCII: usize = usize::MAX;
     let mut counts = [0u32; MAX_ORDER];
+    // `window[k]` holds the state of the n-gram of length k+1 ending at the current char.
     let mut window = [FNV_SEED; MAX_ORDER];
     let mut len = 0usize;
     let mut capital = false;
@@ -162,7 +149,7 @@ pub fn for_each_ngram_ascii_short(
             window[k] = push(window[k - 1], c);
         }
         window[0] = push(FNV_SEED, c);
-        let cur = if c.is_ascii_lowercase() {
+        let cur = if SPLIT_SHORT && c.is_ascii_lowercase() {
             (c as u8 - b'a') as usize
         } else {
             NOT_ASCII
