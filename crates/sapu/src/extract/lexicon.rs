@@ -121,14 +121,19 @@ const IMAGE: &[&str] = &[
     "thumbnail",
 ];
 
+/// An element's class and id values, each cut to its first 512 bytes: huge attribute values
+/// are not class lists worth reading.
+fn class_and_id(node: &Node) -> impl Iterator<Item = &str> {
+    [node.attr(Attr::Class), node.attr(Attr::Id)]
+        .into_iter()
+        .flatten()
+        .map(|value| &value[..floor_boundary(value, 512)])
+}
+
 /// Whether an element's class or id names a picture box (`image`, `photo`, `figure`, ...).
 pub(crate) fn names_image(node: &Node) -> bool {
     let mut image = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
-        .into_iter()
-        .flatten()
-    {
-        let value = &value[..floor_boundary(value, 512)];
+    for value in class_and_id(node) {
         each_word(value, |w| {
             image |= listed(&IMAGE_KEYS, w);
         });
@@ -139,11 +144,7 @@ pub(crate) fn names_image(node: &Node) -> bool {
 /// Whether an element's class or id names a header (`article-header`, `entry__head`).
 pub(crate) fn names_header(node: &Node) -> bool {
     let mut header = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
-        .into_iter()
-        .flatten()
-    {
-        let value = &value[..floor_boundary(value, 512)];
+    for value in class_and_id(node) {
         each_word(value, |w| {
             header |= w.eq_ignore_ascii_case("header") || w.eq_ignore_ascii_case("head");
         });
@@ -155,11 +156,7 @@ pub(crate) fn names_header(node: &Node) -> bool {
 /// `entryHeader`, `story__header` (the article's own header, even outside `<article>`).
 pub(crate) fn names_article_header(node: &Node) -> bool {
     let mut found = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
-        .into_iter()
-        .flatten()
-    {
-        let value = &value[..floor_boundary(value, 512)];
+    for value in class_and_id(node) {
         for token in value.split_ascii_whitespace() {
             let (mut article, mut header) = (false, false);
             each_word(token, |w| {
@@ -177,12 +174,7 @@ pub(crate) fn names_article_header(node: &Node) -> bool {
 /// Read an element's class and id.
 pub(crate) fn class_verdict(node: &Node) -> Verdict {
     let mut content = false;
-    for value in [node.attr(Attr::Class), node.attr(Attr::Id)]
-        .into_iter()
-        .flatten()
-    {
-        // Huge attribute values are not class lists worth reading.
-        let value = &value[..floor_boundary(value, 512)];
+    for value in class_and_id(node) {
         let mut chrome = false;
         for token in value.split_ascii_whitespace() {
             let mut after_qualifier = false;
