@@ -92,6 +92,60 @@ fn shingle_strings(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Signatures of every text (normalise, shingle, sign: the product's path), one after another;
+/// returns the xor of their first values. Not inlined (callgrind: `--toggle-collect='*sign_texts*'`).
+#[inline(never)]
+fn sign_texts(hasher: &Hasher, texts: &[String], scratch: &mut Scratch, sig: &mut [u64]) -> u64 {
+    let mut first = 0u64;
+    for t in texts {
+        hasher.shingles(t, scratch);
+        hasher.signature_of(scratch, sig);
+        first ^= sig[0];
+    }
+    first
+}
+
+/// Signatures of every document given as its shingle strings (the peers' input), one after
+/// another; returns the xor of their first values. Not inlined, so callgrind can count exactly
+/// this loop:
+/// `valgrind --tool=callgrind --toggle-collect='*sign_strings*' bench_dedup speed --runs 1 --bits 32`.
+#[inline(never)]
+fn sign_strings(
+    hasher: &Hasher,
+    strings: &[Vec<String>],
+    scratch: &mut Scratch,
+    sig: &mut [u64],
+) -> u64 {
+    let mut first = 0u64;
+    for s in strings {
+        hasher.signature_of_strings(s.iter().map(|x| x.as_bytes()), scratch, sig);
+        first ^= sig[0];
+    }
+    first
+}
+
+/// Checksums of every value of every signature, from the texts and from the shingle strings
+/// (to check that a change of code keeps the signatures).
+fn checksums(hasher: &Hasher, texts: &[String], strings: &[Vec<String>]) -> (u64, u64) {
+    let (mut scratch, mut sig) = (Scratch::default(), vec![0u64; hasher.num_perm()]);
+    let add = |sum: u64, sig: &[u64]| {
+        sig.iter().fold(sum.rotate_left(5), |a, &v| {
+            a.wrapping_mul(0x100_0000_01b3) ^ v
+        })
+    };
+    let (mut of_texts, mut of_strings) = (0u64, 0u64);
+    for t in texts {
+        hasher.shingles(t, &mut scratch);
+        hasher.signature_of(&mut scratch, &mut sig);
+        of_texts = add(of_texts, &sig);
+    }
+    for s in strings {
+        hasher.signature_of_strings(s.iter().map(|x| x.as_bytes()), &mut scratch, &mut sig);
+        of_strings = add(of_strings, &sig);
+    }
+    (of_texts, of_strings)
+}
+
 /// Median thread CPU seconds of `reps` calls of `f`.
 fn time<F: FnMut()>(reps: usize, mut f: F) -> f64 {
     median(
@@ -155,17 +209,10 @@ fn speed(dump: Option<String>, reps: usize, bits: String, sketch: String) -> Res
         let mut sig = vec![0u64; 128];
         let mut scratch = Scratch::default();
         let full = time(reps, || {
-            for t in &texts {
-                hasher.shingles(t, &mut scratch);
-                hasher.signature_of(&mut scratch, &mut sig);
-                sink ^= sig[0];
-            }
+            sink ^= sign_texts(&hasher, &texts, &mut scratch, &mut sig);
         });
         let from_strings = time(reps, || {
-            for s in &strings {
-                hasher.signature_of_strings(s.iter().map(|x| x.as_bytes()), &mut scratch, &mut sig);
-                sink ^= sig[0];
-            }
+            sink ^= sign_strings(&hasher, &strings, &mut scratch, &mut sig);
         });
         let hashing = time(reps, || {
             for s in &strings {
@@ -183,7 +230,10 @@ fn speed(dump: Option<String>, reps: usize, bits: String, sketch: String) -> Res
                 sink ^= sig[0];
             }
         });
-        println!("{bits}-bit values, {sketch:?}:");
+        let (of_texts, of_strings) = checksums(&hasher, &texts, &strings);
+        println!(
+            "{bits}-bit values, {sketch:?} (signature checksums: texts {of_texts:016x}, strings {of_strings:016x}):"
+        );
         println!(
             "  text -> signature (normalise, shingle, sign): {:7.1} MB/s  {:9.0} docs/s",
             mb / full,
