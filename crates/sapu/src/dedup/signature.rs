@@ -169,11 +169,21 @@ impl Hasher {
         normalize_into(text, &self.norm, &mut scratch.text);
         scratch.words.clear();
         let seed = self.seed;
-        let hash = |w: &str| xxh3_64_with_seed(w.as_bytes(), seed);
+        let hash = |w: &str| hash_bytes(w.as_bytes(), seed);
         if self.norm.collapse_whitespace {
-            // Words are separated by exactly one space.
-            let words = scratch.text.split(' ').filter(|w| !w.is_empty());
-            scratch.words.extend(words.map(hash));
+            // Words are separated by exactly one space: one pass over the bytes finds them
+            // (`split(' ')` costs about 100 instructions a word in its searcher).
+            let bytes = scratch.text.as_bytes();
+            let mut start = 0;
+            for i in memchr::memchr_iter(b' ', bytes) {
+                if i > start {
+                    scratch.words.push(hash_bytes(&bytes[start..i], seed));
+                }
+                start = i + 1;
+            }
+            if start < bytes.len() {
+                scratch.words.push(hash_bytes(&bytes[start..], seed));
+            }
         } else {
             scratch
                 .words
@@ -436,6 +446,12 @@ fn sign32_block<const L: usize>(shingles: &[u32], ab: &[u32; L], bb: &[u32; L]) 
     acc
 }
 
+/// The 64-bit hash of a word (or of a shingle string): XXH3 with the hasher's seed.
+#[inline(always)]
+fn hash_bytes(x: &[u8], seed: u64) -> u64 {
+    xxh3_64_with_seed(x, seed)
+}
+
 /// A 64-bit shingle hash folded to the 32-bit permutation input.
 #[inline]
 fn fold32(h: u64) -> u32 {
@@ -549,6 +565,33 @@ mod tests {
         assert_eq!(jaccard_sorted(&s.shingles, &first), 1.0 / 3.0);
         h.shingles("b a c d e f", &mut s);
         assert_eq!(jaccard_sorted(&s.shingles, &first), 0.0, "order matters");
+    }
+
+    #[test]
+    fn shingles_hash_the_words_split_at_spaces() {
+        // The word scan must find the words `split_whitespace` finds, whatever the spaces at
+        // the ends (punctuation becomes a space) and the characters inside.
+        let h = Hasher::new(8, 3, 5, Normalization::default());
+        let mut s = Scratch::default();
+        for text in [
+            "",
+            "x",
+            "!satu, dua tiga?",
+            "  Ketua   RT 05 — berkata: \"Jalan rusak\" (kemarin).  ",
+            "café naïve résumé 東京 東京 a b c d e f g",
+            "...",
+            "a",
+        ] {
+            h.shingles(text, &mut s);
+            let norm = crate::text::normalize::normalize(text, &Normalization::default());
+            let words: Vec<u64> = norm
+                .split_whitespace()
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), 5))
+                .collect();
+            let mut want = Vec::new();
+            h.shingles_of_words(&words, &mut want);
+            assert_eq!(s.shingles, want, "{text:?}");
+        }
     }
 
     #[test]
