@@ -44,6 +44,7 @@ fn main() -> Result<()> {
             flag("--bits").unwrap_or_else(|| "both".into()),
             flag("--sketch").unwrap_or_else(|| MinHashDedupConfig::default().sketch),
         ),
+        Some("hashes") => hashes(flag("--runs").map(|r| r.parse()).transpose()?.unwrap_or(7)),
         Some("memory") => memory(
             flag("--docs")
                 .map(|d| d.parse())
@@ -55,10 +56,11 @@ fn main() -> Result<()> {
             println!(
                 "usage: bench_dedup speed [--runs N] [--bits 32|64|both] [--sketch bins|permutations] [--dump-shingles FILE]"
             );
+            println!("       bench_dedup hashes [--runs N]");
             println!("       bench_dedup memory [--docs N] [--memory-mb MiB]");
             Ok(())
         }
-        Some(other) => bail!("unknown mode `{other}`: use `speed` or `memory`"),
+        Some(other) => bail!("unknown mode `{other}`: use `speed`, `hashes` or `memory`"),
     }
 }
 
@@ -261,6 +263,85 @@ fn speed(dump: Option<String>, reps: usize, bits: String, sketch: String) -> Res
     println!("({sink:x}) median thread CPU time of {reps} runs");
     println!("{}", serde_json::Value::Object(json));
     Ok(())
+}
+
+/// `hashes`: candidate 64-bit hashes of the bench's shingle strings alone, ns a string (median
+/// thread CPU time of `reps`), over the strings as the speed bench holds them (one `String`
+/// each) and packed into one buffer; `touch` only reads each string's length and two bytes.
+fn hashes(reps: usize) -> Result<()> {
+    use rapidhash::v3::{
+        rapidhash_v3_inline, rapidhash_v3_micro_inline, rapidhash_v3_nano_inline, RapidSecrets,
+    };
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+    const SECRETS: RapidSecrets = RapidSecrets::seed(1);
+    let texts = news()?;
+    let strings: Vec<Vec<String>> = texts.iter().map(|t| shingle_strings(t, 5)).collect();
+    let n: usize = strings.iter().map(Vec::len).sum();
+    let packed: Vec<u8> = strings.iter().flatten().flat_map(|s| s.bytes()).collect();
+    let mut ends = Vec::with_capacity(n);
+    let mut end = 0;
+    for s in strings.iter().flatten() {
+        end += s.len();
+        ends.push(end);
+    }
+    let short = strings.iter().flatten().filter(|s| s.len() <= 32).count();
+    println!(
+        "{n} shingle strings, mean {:.1} bytes, {:.1}% of 32 bytes or fewer; ns a string (median thread CPU time of {reps} runs), as held / packed",
+        packed.len() as f64 / n as f64,
+        100.0 * short as f64 / n as f64
+    );
+    let data = (&strings[..], &packed[..], &ends[..]);
+    let mut sink = hash_run("touch", data, reps, |b| {
+        b.len() as u64
+            ^ u64::from(b.first().copied().unwrap_or(0))
+            ^ u64::from(b.last().copied().unwrap_or(0)) << 8
+    });
+    sink ^= hash_run("xxh3 (xxhash-rust)", data, reps, |b| {
+        xxh3_64_with_seed(b, 1)
+    });
+    sink ^= hash_run("rapidhash v3", data, reps, |b| {
+        rapidhash_v3_inline::<true, false, false>(b, &SECRETS)
+    });
+    sink ^= hash_run("rapidhash v3 micro", data, reps, |b| {
+        rapidhash_v3_micro_inline::<true, false>(b, &SECRETS)
+    });
+    sink ^= hash_run("rapidhash v3 nano", data, reps, |b| {
+        rapidhash_v3_nano_inline::<true, false>(b, &SECRETS)
+    });
+    println!("({sink:x})");
+    Ok(())
+}
+
+/// One line of `hashes`: `h` over the strings as held and packed (each its own copy of the
+/// loops, so `h` is inlined as in the signature code).
+fn hash_run<H: Fn(&[u8]) -> u64>(
+    name: &str,
+    (strings, packed, ends): (&[Vec<String>], &[u8], &[usize]),
+    reps: usize,
+    h: H,
+) -> u64 {
+    let n = ends.len();
+    let (mut out, mut sink) = (Vec::new(), 0u64);
+    let held = time(reps, || {
+        for d in strings {
+            out.clear();
+            out.extend(d.iter().map(|s| h(s.as_bytes())));
+            sink ^= out.first().copied().unwrap_or(0);
+        }
+    });
+    let flat = time(reps, || {
+        let mut start = 0;
+        for &e in ends {
+            sink ^= h(&packed[start..e]);
+            start = e;
+        }
+    });
+    println!(
+        "  {name:22} {:5.2} / {:5.2}",
+        held * 1e9 / n as f64,
+        flat * 1e9 / n as f64
+    );
+    sink
 }
 
 fn splitmix(state: &mut u64) -> u64 {
