@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p sapu-eval --bin bench_dedup -- speed [--runs 5] [--bits 32|64|both] [--sketch bins|permutations] [--dump-shingles FILE]
+//! cargo run --release -p sapu-eval --bin bench_dedup -- hashes [--runs 7]
 //! cargo run --release -p sapu-eval --bin bench_dedup -- memory [--docs 10000000] [--memory-mb 1024]
 //! ```
 //! `speed` reads real news (IndoSum, detik, Liputan6) from the shared data, and times on one
@@ -14,6 +15,7 @@
 //! wall time would), median of `--runs`; the last line is JSON for `bench/dedup_speed.sh`.
 //! `--dump-shingles` writes the shingle strings (JSONL `{"bytes", "shingles"}`) for
 //! `bench/peers/dedup_peers.py`, so the peers get exactly the same shingles.
+//! `hashes` times candidate 64-bit hashes of the same shingle strings alone (see `hashes`).
 //! `memory` pushes synthetic documents (40 words each, 5% near-copies of an earlier one)
 //! through the real stage in batches of 4,096 (observe, finish, decide) and reports the peak
 //! resident set (VmHWM).
