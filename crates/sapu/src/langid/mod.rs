@@ -16,7 +16,10 @@ mod languages;
 mod model;
 mod stage;
 
-pub use identify::{Identifier, Prediction, CHUNK_BYTES, DEFAULT_SAMPLE_BYTES, UNDETERMINED};
+pub use identify::{
+    Identifier, Prediction, CHUNK_BYTES, DEFAULT_SAMPLE_BYTES, REGIONAL_LANGS, REGIONAL_PRIOR,
+    UNDETERMINED,
+};
 pub use languages::LANGS;
 pub use stage::{Langid, LangidConfig, Reason};
 

@@ -12,6 +12,10 @@
 //! f32 specialist bias (nats, added once per known word)
 //! f32 specialist affix bias (nats, added once per known affix; affix weights share the word table)
 //! f32 broad weight (times the broad model's Malay-vs-Indonesian log-ratio), f32 prior (nats)
+//! optional, the routing's coverage test (absent: no test):
+//! u32 V; V x { u32 word key }                               (Indonesian/Malay vocabulary, sorted)
+//! f32 coverage threshold, f32 factor
+//! u32 R; R x { u32 word key }                               (regional words, sorted)
 //! ```
 
 use super::features::{ascii_short_ngram, ngram_key, ASCII_SHORT, MAX_ORDER};
@@ -43,6 +47,17 @@ pub(crate) struct Model {
     pub broad_weight: f32,
     /// Constant added to the specialist's logit (nats; negative leans to Indonesian).
     pub prior: f32,
+    /// The Indonesian/Malay vocabulary of the routing's coverage test (weights unused).
+    pub vocabulary: WordTable,
+    /// Coverage (share of a text's distinct uncapitalised words in `vocabulary`) at which a
+    /// regional language on top is scaled by `coverage_factor`; infinite: no test.
+    pub coverage_min: f32,
+    pub coverage_factor: f32,
+    /// Words of the regional languages' UDHR texts not in `vocabulary`: a text with one of
+    /// them does not pass the coverage test.
+    pub regional_words: WordTable,
+    /// Whether each language (by index) is one of [`super::identify::REGIONAL_LANGS`].
+    pub regional: Vec<bool>,
     /// Index of Indonesian (`ind`) and of Malay (`zsm`).
     pub ind: usize,
     pub zsm: usize,
@@ -124,6 +139,17 @@ impl Model {
         let affix_bias = r.f32();
         let broad_weight = r.f32();
         let prior = r.f32();
+        let (mut vocabulary, mut coverage_min, mut coverage_factor) =
+            (Vec::new(), f32::INFINITY, 1.0);
+        let mut regional_words = Vec::new();
+        if r.pos < bytes.len() {
+            let n = r.u32() as usize;
+            vocabulary = (0..n).map(|_| (r.u32(), 0i8)).collect();
+            coverage_min = r.f32();
+            coverage_factor = r.f32();
+            let n = r.u32() as usize;
+            regional_words = (0..n).map(|_| (r.u32(), 0i8)).collect();
+        }
         assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
         assert!(
             n_langs <= MAX_LANGS,
@@ -162,7 +188,6 @@ impl Model {
             };
         }
         Model {
-            codes,
             floors,
             slots,
             mask,
@@ -173,10 +198,19 @@ impl Model {
             affix_bias,
             broad_weight,
             prior,
+            vocabulary: WordTable::new(&vocabulary),
+            coverage_min,
+            coverage_factor,
+            regional_words: WordTable::new(&regional_words),
+            regional: codes
+                .iter()
+                .map(|c| super::identify::REGIONAL_LANGS.contains(&c.as_str()))
+                .collect(),
             ind,
             zsm,
             dense,
             stride,
+            codes,
             ascii_short_keys: (0..ASCII_SHORT)
                 .map(|i| ngram_key(&ascii_short_ngram(i)))
                 .collect(),

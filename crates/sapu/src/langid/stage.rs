@@ -49,6 +49,13 @@ pub struct LangidConfig {
     /// Bytes of each document the identifier reads (start, middle and end windows beyond it),
     /// at least 400. Default 1024.
     pub sample_bytes: usize,
+    /// The routing's coverage test: a text the broad model gives to a regional language of
+    /// Indonesia (`ace`, `ban`, `bjn`, `bug`, `jav`, `mad`, `min`, `sun`) whose words are
+    /// mostly Indonesian or Malay ones, and none a regional word, goes to the Indonesian/Malay
+    /// specialist instead: fewer Indonesian and Malay texts (short ones above all) called a
+    /// regional language, but more regional-language texts called Indonesian or Malay (see
+    /// docs/langid.md, session 8). Default false.
+    pub regional_test: bool,
 }
 
 impl Default for LangidConfig {
@@ -58,6 +65,7 @@ impl Default for LangidConfig {
             min_score: 0.65,
             top_k: 3,
             sample_bytes: DEFAULT_SAMPLE_BYTES,
+            regional_test: false,
         }
     }
 }
@@ -132,7 +140,7 @@ impl StageConfig for LangidConfig {
             return Err(problems);
         }
         Ok(Stage::Doc(Box::new(Langid {
-            identifier: Identifier::new(self.sample_bytes),
+            identifier: Identifier::new(self.sample_bytes).with_coverage_test(self.regional_test),
             keep,
             min_score: self.min_score,
             top_k: self.top_k,

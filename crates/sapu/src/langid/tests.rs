@@ -235,6 +235,7 @@ fn rejects_bad_config_values_naming_each_key() {
         min_score: 1.5,
         top_k: 4,
         sample_bytes: 10,
+        regional_test: true,
     };
     let Err(problems) = config.build(&BuildContext::default()) else {
         panic!("accepted a bad config")
@@ -338,4 +339,71 @@ fn names_alone_do_not_decide_between_indonesian_and_malay() {
     assert_eq!(kl.lang, jakarta.lang, "{:?} vs {:?}", kl.top, jakarta.top);
     let (a, b) = (malay_share(&kl), malay_share(&jakarta));
     assert!((a - b).abs() < 0.02, "Kuala Lumpur {a} vs Jakarta {b}");
+}
+
+#[test]
+fn regional_prior_moves_mass_away_from_regional_languages() {
+    let text = "Wong-wong kuwi lagi mangan sega ing omahe simbah.";
+    assert_eq!(identify(text).lang, "jav");
+    let strict = Identifier::default()
+        .with_regional_prior(1e-6)
+        .identify(text);
+    assert_ne!(strict.lang, "jav");
+    for (lang, score) in &strict.top {
+        assert!(
+            !REGIONAL_LANGS.contains(lang) || *score < 1e-3,
+            "{lang} kept {score}"
+        );
+    }
+    let total: f32 = strict.top.iter().map(|t| t.1).sum();
+    assert!(total <= 1.0 + 1e-4, "scores sum to {total}");
+    // A text far from the regional languages keeps its language.
+    let english = "The weather was lovely and we walked along the river until sunset.";
+    let p = Identifier::default()
+        .with_regional_prior(0.01)
+        .identify(english);
+    assert_eq!(p.lang, "eng");
+}
+
+#[test]
+fn coverage_test_sends_indonesian_words_to_the_specialist() {
+    let sentences = [
+        "Saya tidak tahu apa yang harus saya lakukan.",
+        "Dia pergi ke pasar kemarin sore.",
+        "Kamu sudah makan belum?",
+        "Kita harus berangkat besok pagi.",
+        "Apakah kamu bisa berenang?",
+        "Ini rumah saya.",
+        "Tolong bukakan pintunya.",
+    ];
+    let on = Identifier::default().with_coverage_test(true);
+    let off = Identifier::default();
+    let mut regional_without = 0;
+    for s in sentences {
+        let p = on.identify(s);
+        assert!(["ind", "zsm"].contains(&p.lang), "{s}: {p:?}");
+        regional_without += REGIONAL_LANGS.contains(&off.identify(s).lang) as usize;
+    }
+    // The test matters: without it the broad model gives some of them a regional language.
+    assert!(regional_without > 0);
+    // A Javanese sentence (few Indonesian words) stays Javanese.
+    for jav in [
+        "Aku arep lunga menyang pasar karo ibuku sesuk esuk.",
+        "Wong-wong kuwi lagi mangan sega ing omahe simbah.",
+    ] {
+        assert_eq!(on.identify(jav).lang, "jav", "{jav}");
+    }
+}
+
+#[test]
+fn stage_regional_test_turns_the_coverage_test_on() {
+    let text = "Saya tidak tahu apa yang harus saya lakukan.";
+    let lang = |config: LangidConfig| run(config, text).into_document().lang().map(String::from);
+    let on = lang(LangidConfig {
+        regional_test: true,
+        ..LangidConfig::default()
+    });
+    let off = lang(LangidConfig::default());
+    assert_eq!(on.as_deref(), Some("ind"));
+    assert_ne!(off, on);
 }
