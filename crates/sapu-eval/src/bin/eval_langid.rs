@@ -3,7 +3,7 @@
 //! measure throughput on news documents.
 //!
 //! Usage: `eval_langid [--python /work/venvs/langid/bin/python] [--regional-prior P]
-//! [--coverage-test]` (see `Identifier::with_regional_prior`, `with_coverage_test`)
+//! [--no-coverage-test]` (see `Identifier::with_regional_prior`, `with_coverage_test`)
 //! With `--python` the fastText driver (`bench/peers/langid_fasttext.py`) runs first; without
 //! it, the peer's predictions of an earlier run are reused when present. Items, predictions
 //! (ours in `sapu.jsonl`) and timings are written under `target/langid-eval/`. Throughput is per core: CPU time of
@@ -198,11 +198,13 @@ fn main() -> Result<()> {
                 ident = ident.with_regional_prior(p.parse()?);
                 rest = tail;
             }
-            [flag, tail @ ..] if flag == "--coverage-test" => {
-                ident = ident.with_coverage_test(true);
+            [flag, tail @ ..] if flag == "--no-coverage-test" => {
+                ident = ident.with_coverage_test(false);
                 rest = tail;
             }
-            _ => bail!("usage: eval_langid [--python PATH] [--regional-prior P] [--coverage-test]"),
+            _ => bail!(
+                "usage: eval_langid [--python PATH] [--regional-prior P] [--no-coverage-test]"
+            ),
         }
     }
     let data = sapu_eval::data_dir()?;

@@ -54,7 +54,8 @@ pub struct LangidConfig {
     /// mostly Indonesian or Malay ones, and none a regional word, goes to the Indonesian/Malay
     /// specialist instead: fewer Indonesian and Malay texts (short ones above all) called a
     /// regional language, but more regional-language texts called Indonesian or Malay (see
-    /// docs/langid.md, session 8). Default false.
+    /// docs/langid.md, session 8). Default true; set it false when building a corpus of a
+    /// regional language.
     pub regional_test: bool,
 }
 
@@ -65,7 +66,7 @@ impl Default for LangidConfig {
             min_score: 0.65,
             top_k: 3,
             sample_bytes: DEFAULT_SAMPLE_BYTES,
-            regional_test: false,
+            regional_test: true,
         }
     }
 }

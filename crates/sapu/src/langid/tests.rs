@@ -376,8 +376,8 @@ fn coverage_test_sends_indonesian_words_to_the_specialist() {
         "Ini rumah saya.",
         "Tolong bukakan pintunya.",
     ];
-    let on = Identifier::default().with_coverage_test(true);
-    let off = Identifier::default();
+    let on = Identifier::default();
+    let off = Identifier::default().with_coverage_test(false);
     let mut regional_without = 0;
     for s in sentences {
         let p = on.identify(s);
@@ -396,14 +396,14 @@ fn coverage_test_sends_indonesian_words_to_the_specialist() {
 }
 
 #[test]
-fn stage_regional_test_turns_the_coverage_test_on() {
+fn stage_regional_test_is_on_by_default_and_can_be_turned_off() {
     let text = "Saya tidak tahu apa yang harus saya lakukan.";
     let lang = |config: LangidConfig| run(config, text).into_document().lang().map(String::from);
-    let on = lang(LangidConfig {
-        regional_test: true,
+    let on = lang(LangidConfig::default());
+    let off = lang(LangidConfig {
+        regional_test: false,
         ..LangidConfig::default()
     });
-    let off = lang(LangidConfig::default());
     assert_eq!(on.as_deref(), Some("ind"));
     assert_ne!(off, on);
 }
