@@ -265,6 +265,8 @@ struct Scratch {
     /// Occurrences of each `level`-gram, at the position of its first occurrence (entries at
     /// other positions are stale, never read).
     counts: Vec<u32>,
+    /// Whether `counts` holds the word counts [`index_words`] left (level 1).
+    counts_fresh: bool,
     /// Positions whose `level`-gram may occur more than once (all others occur once), ascending.
     cands: Vec<u32>,
     /// The most frequent `level`-gram: (count, first position); count 1 when none repeats.
@@ -273,19 +275,12 @@ struct Scratch {
     /// of earlier documents), and the byte offset in it of each word and of the end.
     cat: Vec<u8>,
     starts: Vec<usize>,
-    /// Per position: the key of the [`WINDOW`] bytes of `cat` it starts (stale entries past
-    /// the document's positions).
-    windows: Vec<u64>,
     /// Positions that may start a repeated concatenation (all others start unique ones), with
     /// their shared marks (see [`prepare_concatenations`]); `concat_ready`: these fields
     /// describe the current document.
     concat_cands: Vec<u32>,
     concat_marks: Vec<u64>,
     concat_ready: bool,
-    /// Filter over keys: a stamp per slot, `stamp` (seen once) or `stamp + 1` (seen twice or
-    /// more) in the current use, anything else empty.
-    stamps: Vec<u16>,
-    stamp: u16,
 }
 
 thread_local! {
@@ -339,68 +334,87 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Fills the concatenated words and the word ids of `s` for the words `ws` (and forgets the
-/// n-gram state of the previous document).
+/// Fills the concatenated words, the word ids and the word counts of `s` for the words `ws`
+/// (and forgets the n-gram state of the previous document), in one pass over the words.
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
         table,
         ids,
+        counts,
         cat,
         starts,
         level,
+        counts_fresh,
         concat_ready,
         ..
     } = s;
     *level = 0;
     *concat_ready = false;
-    concatenate(ws, cat, starts);
-    let cat = &cat[..];
-    table.reset(ws.len());
-    ids.clear();
-    ids.extend(starts.windows(2).enumerate().map(|(i, se)| {
-        let (b, e) = (se[0], se[1]);
-        let len = e - b;
-        // Keys of words up to 7 bytes are their bytes with 0x80 + length in the top byte:
-        // equal keys, equal words. Longer words: a hash with a zero top byte (words under
-        // WINDOW bytes: mixed from two loads, no hashing call), compared.
-        let key = if len <= 7 {
-            load(cat, b) & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56
-        } else if len < WINDOW {
-            short_key(cat, b, len) & 0x00ff_ffff_ffff_ffff | 1
-        } else {
-            xxhash_rust::xxh3::xxh3_64(&cat[b..e]) & 0x00ff_ffff_ffff_ffff | 1
-        };
-        let same = |p: usize| len <= 7 || cat[starts[p]..starts[p + 1]] == cat[b..e];
-        table.slot(key, i, same).0.first
-    }));
-}
-
-/// The words of `ws` concatenated into `cat`, then [`WINDOW`] zero bytes; the offset in `cat`
-/// of each word, and of the end, into `starts`.
-fn concatenate(ws: Words<'_>, cat: &mut Vec<u8>, starts: &mut Vec<usize>) {
     let text = ws.text().as_bytes();
     let spans = ws.spans();
-    let total: usize = spans.iter().map(|r| r.end - r.start).sum();
-    // Room for a last 16-byte copy; only grown (every byte used is written below).
-    if cat.len() < total + 2 * WINDOW {
-        cat.resize(total + 2 * WINDOW, 0);
+    let words = spans.len();
+    // Room for each word's 16-byte store and the zero window after the last word: the words
+    // take at most the text's bytes.
+    if cat.len() < text.len() + 2 * WINDOW {
+        cat.resize(text.len() + 2 * WINDOW, 0);
+    }
+    // Only grown: a word's count starts at its first occurrence, where its id is its position.
+    if counts.len() < words {
+        counts.resize(words, 0);
     }
     starts.clear();
-    starts.reserve(spans.len() + 1);
+    starts.reserve(words + 1);
+    ids.clear();
+    ids.reserve(words);
+    table.reset(words);
     let mut at = 0;
-    for r in spans {
+    for (i, r) in spans.iter().enumerate() {
+        let (b, len) = (r.start, r.end - r.start);
         starts.push(at);
-        let len = r.end - r.start;
-        if len <= 16 && r.start + 16 <= text.len() {
+        let (lo, hi) = if len <= 16 && b + 16 <= text.len() {
             // One fixed-size copy; the bytes past the word are overwritten by the next one.
-            cat[at..at + 16].copy_from_slice(&text[r.start..r.start + 16]);
+            let (lo, hi) = (load(text, b), load(text, b + 8));
+            cat[at..at + 8].copy_from_slice(&lo.to_le_bytes());
+            cat[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+            (lo, hi)
         } else {
             cat[at..at + len].copy_from_slice(&text[r.clone()]);
+            (load(cat, at), load(cat, at + 8))
+        };
+        // Keys of words up to 7 bytes are their bytes with 0x80 + length in the top byte:
+        // equal keys, equal words. Longer words: a hash with a zero top byte, compared.
+        let key = if len <= 7 {
+            lo & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56
+        } else if len <= 16 {
+            let hi = if len == 16 {
+                hi
+            } else {
+                hi & ((1u64 << (8 * (len - 8))) - 1)
+            };
+            mix(lo, hi, len as u64) & 0x00ff_ffff_ffff_ffff | 1
+        } else {
+            xxhash_rust::xxh3::xxh3_64(&cat[at..at + len]) & 0x00ff_ffff_ffff_ffff | 1
+        };
+        let cat = &cat[..];
+        let starts = &starts[..];
+        let same = |p: usize| {
+            len <= 7 || {
+                let q = starts[p];
+                starts[p + 1] - q == len && cat[q..q + len] == cat[at..at + len]
+            }
+        };
+        let first = table.slot(key, i, same).0.first;
+        if first as usize == i {
+            counts[i] = 1;
+        } else {
+            counts[first as usize] += 1;
         }
+        ids.push(first);
         at += len;
     }
     starts.push(at);
-    cat[total..total + WINDOW].fill(0);
+    cat[at..at + WINDOW].fill(0);
+    *counts_fresh = true;
 }
 
 /// Characters of words `i..i + n`.
@@ -412,6 +426,7 @@ fn chars_of(ws: Words<'_>, i: usize, n: usize) -> usize {
 fn start_chain(s: &mut Scratch) {
     let Scratch {
         ids,
+        counts_fresh,
         gram,
         counts,
         cands,
@@ -419,17 +434,16 @@ fn start_chain(s: &mut Scratch) {
         best,
         ..
     } = s;
-    // Only grown: a word's count starts at its first occurrence, where its id is its position.
-    if counts.len() < ids.len() {
-        counts.resize(ids.len(), 0);
-    }
-    for (i, &id) in ids.iter().enumerate() {
-        if id as usize == i {
-            counts[i] = 1;
-        } else {
-            counts[id as usize] += 1;
+    if !*counts_fresh {
+        for (i, &id) in ids.iter().enumerate() {
+            if id as usize == i {
+                counts[i] = 1;
+            } else {
+                counts[id as usize] += 1;
+            }
         }
     }
+    *counts_fresh = false;
     gram.clear();
     gram.extend_from_slice(ids);
     cands.clear();
@@ -543,30 +557,30 @@ fn short_key(cat: &[u8], p: usize, len: usize) -> u64 {
     mix(a, b, len as u64)
 }
 
-/// Prepares the duplicated n-gram checks for n in `ns`: the concatenated words and the
-/// positions that may start a repeated concatenation.
+/// Prepares the duplicated n-gram checks for n in `ns`: the positions that may start a
+/// repeated concatenation.
 ///
 /// Two equal concatenations of n words are equal byte strings of some length L starting at
 /// word starts. If L >= [`WINDOW`], the windows of `WINDOW` bytes at the two starts are equal;
-/// else the two short concatenations themselves are. So each position marks its window (when
-/// a concatenation from it is that long) and its short concatenations, and only positions
-/// whose mark another position shares may start a repeated one.
+/// else the two short concatenations themselves are. So each position looks up the key of its
+/// window (when a concatenation from it is that long) and of its short concatenations (with
+/// their n) in a table; a key found again marks both positions, and only marked positions may
+/// start a repeated concatenation.
 fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     if s.concat_ready {
         return;
     }
     s.concat_ready = true;
     let Scratch {
+        table,
         cat,
         starts,
-        windows,
         concat_cands,
         concat_marks,
-        stamps,
-        stamp,
         ..
     } = s;
     let cat = &cat[..];
+    let starts = &starts[..];
     concat_cands.clear();
     concat_marks.clear();
     let words = ws.len();
@@ -578,117 +592,63 @@ fn prepare_concatenations(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     }
     let last = words - min_n;
     let total = starts[words];
-    let mut filter = Filter::new(stamps, stamp, last + 1);
+    // Per position, which of its keys another position shares: bit 63 its window, bit k the
+    // short concatenation of `ns[k]` words (k >= 63: bit 62, taken as shared).
+    concat_marks.resize(last + 1, 0);
+    let marks = &mut concat_marks[..];
+    // At most one window and one short key per n per position (few positions are short).
+    let short = (0..=last)
+        .filter(|&i| starts[i + min_n] - starts[i] < WINDOW)
+        .count();
+    table.reset(last + 1 + short * ns.len());
     let mut any = false;
-    if windows.len() < last + 1 {
-        windows.resize(last + 1, 0);
-    }
-    let windows = &mut windows[..=last];
     // Positions whose `max_n` words end within the text, then the others (their
     // concatenations end with the text).
     let full = (words + 1).saturating_sub(max_n).min(last + 1);
-    for (i, key) in windows.iter_mut().enumerate() {
+    for i in 0..=last {
         let b = starts[i];
-        *key = mix(load(cat, b), load(cat, b + 8), WINDOW as u64);
         let end_max = if i < full { starts[i + max_n] } else { total };
         if end_max - b >= WINDOW {
-            any |= filter.mark(*key);
+            let key = mix(load(cat, b), load(cat, b + 8), WINDOW as u64);
+            let (slot, seen) = table.slot(key, i, |_| true);
+            if seen {
+                marks[slot.first as usize] |= 1 << 63;
+                marks[i] |= 1 << 63;
+                any = true;
+            }
         }
         if starts[i + min_n] - b < WINDOW {
-            for &n in ns {
-                if i + n <= words && starts[i + n] - b < WINDOW {
-                    any |= filter.mark(short_key(cat, b, starts[i + n] - b));
+            for (k, &n) in ns.iter().enumerate() {
+                if i + n > words || starts[i + n] - b >= WINDOW {
+                    continue;
+                }
+                if k >= 63 {
+                    marks[i] |= 1 << 62;
+                    any = true;
+                    continue;
+                }
+                // The key of the bytes and of `k`: a hit is the same n and the same bytes
+                // (but for a hash collision, which only costs a lookup).
+                let key = short_key(cat, b, starts[i + n] - b) ^ (k as u64 + 1) << 57;
+                let (slot, seen) = table.slot(key, i, |_| true);
+                if seen {
+                    marks[slot.first as usize] |= 1 << k;
+                    marks[i] |= 1 << k;
+                    any = true;
                 }
             }
         }
     }
     if !any {
+        concat_marks.clear();
         return;
     }
-    // Per candidate, which of its marks another position shares: bit 63 its window, bit k
-    // the short concatenation of `ns[k]` words (k >= 63: taken as shared).
-    for (i, &key) in windows.iter().enumerate() {
-        let window = filter.shared(key);
-        let b = starts[i];
-        let short = starts[i + min_n] - b < WINDOW;
-        if !window && !short {
-            continue;
-        }
-        let mut mask = u64::from(window) << 63;
-        if short {
-            for (k, &n) in ns.iter().enumerate().take(63) {
-                if i + n <= words
-                    && starts[i + n] - b < WINDOW
-                    && filter.shared(short_key(cat, b, starts[i + n] - b))
-                {
-                    mask |= 1 << k;
-                }
-            }
-        }
-        if mask != 0 || (ns.len() > 63 && short) {
-            concat_cands.push(i as u32);
-            concat_marks.push(mask);
-        }
+    concat_cands.extend((0..=last as u32).filter(|&i| marks[i as usize] != 0));
+    // The marks of the candidates, in their order (each at or before its position).
+    for (k, &i) in concat_cands.iter().enumerate() {
+        concat_marks[k] = concat_marks[i as usize];
     }
-}
-
-/// Most slots a [`Filter`] has.
-const FILTER_MAX_SLOTS: usize = 1 << 22;
-
-/// One use of the scratch's stamp filter: shows which keys certainly occur once.
-struct Filter<'a> {
-    stamps: &'a mut [u16],
-    once: u16,
-    shift: u32,
-}
-
-impl<'a> Filter<'a> {
-    /// Starts a new use for about `keys` keys (8 slots per key, at least 2^16), without
-    /// clearing memory but every 32,767 uses.
-    fn new(stamps: &'a mut Vec<u16>, stamp: &mut u16, keys: usize) -> Filter<'a> {
-        let slots = keys
-            .saturating_mul(8)
-            .next_power_of_two()
-            .clamp(1 << 16, FILTER_MAX_SLOTS);
-        if stamps.len() < slots {
-            stamps.clear();
-            stamps.resize(slots, 0);
-            *stamp = 0;
-        }
-        if *stamp >= u16::MAX - 2 {
-            stamps.fill(0);
-            *stamp = 0;
-        }
-        *stamp += 2;
-        Filter {
-            stamps: &mut stamps[..slots],
-            once: *stamp,
-            shift: 64 - slots.trailing_zeros(),
-        }
-    }
-
-    #[inline]
-    fn slot(&self, k: u64) -> usize {
-        (k.wrapping_mul(0xd6e8_feb8_6659_fd93) >> self.shift) as usize
-    }
-
-    /// Records `k`; says whether an earlier key took its slot.
-    #[inline]
-    fn mark(&mut self, k: u64) -> bool {
-        let once = self.once;
-        let i = self.slot(k);
-        let v = &mut self.stamps[i];
-        let hit = v.wrapping_sub(once) <= 1;
-        *v = once + u16::from(hit);
-        hit
-    }
-
-    /// Whether the slot of `k` was taken by two or more keys: `k` may repeat (a key whose slot
-    /// was not is certainly unique, as equal keys share their slot).
-    #[inline]
-    fn shared(&self, k: u64) -> bool {
-        self.stamps[self.slot(k)] == self.once + 1
-    }
+    concat_marks.truncate(concat_cands.len());
 }
 
 /// Characters in repeated separator-less n-grams for `n = ns[k]`, as datatrove's
@@ -723,12 +683,7 @@ fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize
             continue;
         }
         let (b, e) = (starts[i], starts[i + n]);
-        let may_repeat = if e - b >= WINDOW {
-            mask >> 63 != 0
-        } else {
-            mask & bit != 0
-        };
-        if !may_repeat {
+        if !may_repeat(mask, e - b, bit) {
             continue;
         }
         let gram = &cat[b..e];
@@ -739,6 +694,49 @@ fn duplicated_ngram_chars(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize
         }
     }
     repeated
+}
+
+/// Whether a candidate with marks `mask` may start a repeated concatenation of `len` bytes
+/// (`bit`: the bit of its n for a short one).
+#[inline]
+fn may_repeat(mask: u64, len: usize, bit: u64) -> bool {
+    if len >= WINDOW {
+        mask >> 63 != 0
+    } else {
+        mask & bit != 0
+    }
+}
+
+/// At least [`duplicated_ngram_chars`] for `n = ns[k]`: the bytes of the words covered by the
+/// n-grams that may repeat (a repeated n-gram's characters are among them). Costs a pass over
+/// the candidates without any lookup, so a filter can skip the exact count when this bound
+/// is under its threshold.
+fn duplicated_ngram_bound(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize) -> usize {
+    prepare_concatenations(s, ws, ns);
+    let n = ns[k];
+    let words = ws.len();
+    if s.concat_cands.is_empty() || words < n {
+        return 0;
+    }
+    let starts = &s.starts[..];
+    let bit = if k < 63 { 1u64 << k } else { u64::MAX };
+    // The union of the word ranges [i, i + n) of the candidates, as runs [lo, hi).
+    let (mut bytes, mut lo, mut hi) = (0, 0, 0);
+    for (&i, &mask) in s.concat_cands.iter().zip(s.concat_marks.iter()) {
+        let i = i as usize;
+        if i + n > words {
+            break;
+        }
+        if !may_repeat(mask, starts[i + n] - starts[i], bit) {
+            continue;
+        }
+        if i > hi {
+            bytes += starts[hi] - starts[lo];
+            lo = i;
+        }
+        hi = i + n;
+    }
+    bytes + (starts[hi] - starts[lo])
 }
 
 impl GopherRepetition {
@@ -818,6 +816,10 @@ fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Sc
         }
     }
     for (k, &(n, frac)) in r.dup_n_grams.iter().enumerate() {
+        if !sig.annotating() && duplicated_ngram_bound(s, ws, &r.dup_ns, k) as f64 / lf <= frac {
+            // Cannot fail (and no value is written): the exact count is not needed.
+            continue;
+        }
         let f = duplicated_ngram_chars(s, ws, &r.dup_ns, k) as f64 / lf;
         if sig.check(Reason::DuplicatedNGrams(n).code(), round(f), f > frac) {
             return;
@@ -1039,6 +1041,82 @@ mod tests {
             // "abc" at 0, 2 and 6; "abd" at 4 differs; the jump after the repeat at 2 skips 3
             assert_eq!(duplicated_ngram_chars(&mut s, ws, &[2], 0), 3 + 3);
         });
+    }
+
+    /// Random texts from a small vocabulary whose words concatenate into each other ("ab" "c"
+    /// and "a" "bc"), long and short words, some passages repeated.
+    fn random_texts(seed: u64, cases: usize) -> Vec<Vec<String>> {
+        let vocab = [
+            "a",
+            "b",
+            "ab",
+            "c",
+            "bc",
+            "abc",
+            ".",
+            "x",
+            "yy",
+            "\u{e9}",
+            "longerwordhere",
+            "abcdefghijklmnopq",
+        ];
+        let mut state = seed;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        (0..cases)
+            .map(|case| {
+                let len = 3 + next(30 + 12 * case);
+                let mut words: Vec<String> = Vec::new();
+                while words.len() < len {
+                    match next(10) {
+                        0 if words.len() > 8 => {
+                            let take = 5 + next(3);
+                            let from = next(words.len() - take + 1);
+                            let copy = words[from..from + take].to_vec();
+                            words.extend(copy);
+                        }
+                        1..=4 => words.push(format!("w{}", next(1000))),
+                        _ => words.push(vocab[next(2 + case % (vocab.len() - 1))].to_string()),
+                    }
+                }
+                words
+            })
+            .collect()
+    }
+
+    /// The bound that lets a filter skip the exact count is never below the exact count, and a
+    /// filter deciding with it removes exactly the documents the exact values say it should.
+    #[test]
+    fn duplicated_n_gram_bound_never_changes_a_decision() {
+        let ns = [5, 6, 7, 8, 9, 10];
+        for words in random_texts(3, 120) {
+            let text = words.join(" ");
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            word_cache::with_words(&text, crate::text::words::WordRules::English, |ws| {
+                let mut s = Scratch::default();
+                index_words(&mut s, ws);
+                for k in 0..ns.len() {
+                    let bound = duplicated_ngram_bound(&mut s, ws, &ns, k);
+                    let exact = duplicated_ngram_chars(&mut s, ws, &ns, k);
+                    assert_eq!(exact, find_all_duplicate(&refs, ns[k]), "{text}");
+                    assert!(bound >= exact, "{text}: n {}, {bound} < {exact}", ns[k]);
+                }
+            });
+            let len = text.chars().count() as f64;
+            for n in ns {
+                let exact = find_all_duplicate(&refs, n) as f64 / len;
+                let code = format!("duplicated_{n}_n_grams");
+                for t in [exact - 1e-9, exact, exact + 1e-9, 0.0, 0.5].map(|t: f64| t.max(0.0)) {
+                    let c = only(|c| c.dup_n_grams = vec![(n, t)]);
+                    let want = (exact > t).then_some(code.as_str());
+                    assert_eq!(reason(c, &text).as_deref(), want, "{text}: n {n}, t {t}");
+                }
+            }
+        }
     }
 
     #[test]
