@@ -281,6 +281,13 @@ struct Scratch {
     concat_cands: Vec<u32>,
     concat_marks: Vec<u64>,
     concat_ready: bool,
+    /// [`quick_dup_bounds`]: its bit filter, per word boundary whether the window ending there
+    /// was seen before, the positions whose window or short concatenations were, and the
+    /// bounds.
+    bloom: Vec<u64>,
+    ends_seen: Vec<bool>,
+    quick: Vec<(u32, u64)>,
+    quick_bounds: Vec<usize>,
 }
 
 thread_local! {
@@ -739,6 +746,109 @@ fn duplicated_ngram_bound(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize
     bytes + (starts[hi] - starts[lo])
 }
 
+/// Per n of `ns` (at most 63 of them), into `s.quick_bounds`: at least
+/// [`duplicated_ngram_chars`], from one pass over the word boundaries with a bit filter and no
+/// table, for filtering mode to skip the exact counts when no bound crosses its threshold.
+///
+/// A repeated n-gram of L bytes at position i equals one at an earlier position j. If
+/// L >= [`WINDOW`], the window of `WINDOW` bytes starting at i starts at j too, and the window
+/// ending at word boundary i + n ends at the earlier boundary j + n; else its short
+/// concatenation (with its n) occurs at j. Walking the boundaries in order and asking the
+/// filter whether each key was added before (then adding it), the filter says "maybe" for all
+/// of these (it never says "no" for a key added before). So the characters counted at i are
+/// among the bytes of the n-grams whose keys all got a "maybe": the bound is the bytes of their
+/// union.
+fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
+    let Scratch {
+        cat,
+        starts,
+        bloom,
+        ends_seen,
+        quick,
+        quick_bounds,
+        ..
+    } = s;
+    quick_bounds.clear();
+    quick_bounds.resize(ns.len(), 0);
+    quick.clear();
+    let words = ws.len();
+    let Some(&min_n) = ns.iter().min() else {
+        return;
+    };
+    if words < min_n {
+        return;
+    }
+    let (cat, starts) = (&cat[..], &starts[..]);
+    let total = starts[words];
+    let last = words - min_n;
+    // 32 bits per boundary (about two keys each): a long n-gram needs two "maybe"s.
+    let bits = ((words + 1) * 32)
+        .next_power_of_two()
+        .clamp(1 << 10, 1 << 24);
+    bloom.clear();
+    bloom.resize(bits / 64, 0);
+    let shift = 64 - bits.trailing_zeros();
+    let mut maybe_seen = |key: u64| {
+        let h = (key.wrapping_mul(0xd6e8_feb8_6659_fd93) >> shift) as usize;
+        let (word, bit) = (&mut bloom[h >> 6], 1u64 << (h & 63));
+        let seen = *word & bit != 0;
+        *word |= bit;
+        seen
+    };
+    ends_seen.clear();
+    ends_seen.resize(words + 1, false);
+    for p in 0..=words {
+        let b = starts[p];
+        if p >= min_n && b >= WINDOW {
+            ends_seen[p] = maybe_seen(mix(load(cat, b - 16), load(cat, b - 8), 17));
+        }
+        if p > last {
+            continue;
+        }
+        let mut mask = 0u64;
+        if total - b >= WINDOW && maybe_seen(mix(load(cat, b), load(cat, b + 8), WINDOW as u64)) {
+            mask |= 1 << 63;
+        }
+        if starts[p + min_n] - b < WINDOW {
+            for (k, &n) in ns.iter().enumerate() {
+                if p + n <= words && starts[p + n] - b < WINDOW {
+                    let key = short_key(cat, b, starts[p + n] - b) ^ (k as u64 + 1) << 57;
+                    if maybe_seen(key) {
+                        mask |= 1 << k;
+                    }
+                }
+            }
+        }
+        if mask != 0 {
+            quick.push((p as u32, mask));
+        }
+    }
+    for (k, &n) in ns.iter().enumerate() {
+        let (mut bytes, mut lo, mut hi) = (0, 0, 0);
+        for &(i, mask) in quick.iter() {
+            let i = i as usize;
+            if i + n > words {
+                break;
+            }
+            let len = starts[i + n] - starts[i];
+            let maybe = if len >= WINDOW {
+                mask >> 63 != 0 && ends_seen[i + n]
+            } else {
+                mask & 1 << k != 0
+            };
+            if !maybe {
+                continue;
+            }
+            if i > hi {
+                bytes += starts[hi] - starts[lo];
+                lo = i;
+            }
+            hi = i + n;
+        }
+        quick_bounds[k] = bytes + (starts[hi] - starts[lo]);
+    }
+}
+
 impl GopherRepetition {
     fn measure(&self, text: &str, lang: &str, sig: &mut Signals) {
         let r = self.rules.get(lang);
@@ -815,8 +925,16 @@ fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Sc
             return;
         }
     }
+    // Filtering mode: bounds first, the exact count only where a bound crosses the threshold.
+    let quick = !sig.annotating() && r.dup_ns.len() <= 63;
+    if quick {
+        quick_dup_bounds(s, ws, &r.dup_ns);
+    }
     for (k, &(n, frac)) in r.dup_n_grams.iter().enumerate() {
-        if !sig.annotating() && duplicated_ngram_bound(s, ws, &r.dup_ns, k) as f64 / lf <= frac {
+        if quick
+            && (s.quick_bounds[k] as f64 / lf <= frac
+                || duplicated_ngram_bound(s, ws, &r.dup_ns, k) as f64 / lf <= frac)
+        {
             // Cannot fail (and no value is written): the exact count is not needed.
             continue;
         }
@@ -1088,7 +1206,7 @@ mod tests {
             .collect()
     }
 
-    /// The bound that lets a filter skip the exact count is never below the exact count, and a
+    /// The bounds that let a filter skip the exact count are never below the exact count, and a
     /// filter deciding with it removes exactly the documents the exact values say it should.
     #[test]
     fn duplicated_n_gram_bound_never_changes_a_decision() {
@@ -1099,11 +1217,14 @@ mod tests {
             word_cache::with_words(&text, crate::text::words::WordRules::English, |ws| {
                 let mut s = Scratch::default();
                 index_words(&mut s, ws);
+                quick_dup_bounds(&mut s, ws, &ns);
                 for k in 0..ns.len() {
                     let bound = duplicated_ngram_bound(&mut s, ws, &ns, k);
                     let exact = duplicated_ngram_chars(&mut s, ws, &ns, k);
                     assert_eq!(exact, find_all_duplicate(&refs, ns[k]), "{text}");
                     assert!(bound >= exact, "{text}: n {}, {bound} < {exact}", ns[k]);
+                    let quick = s.quick_bounds[k];
+                    assert!(quick >= exact, "{text}: n {}, {quick} < {exact}", ns[k]);
                 }
             });
             let len = text.chars().count() as f64;
