@@ -515,6 +515,19 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         // find the end of the chunk, collecting the classes of its bytes
         let start = i;
         let mut seen = 0u8;
+        // Sixteen bytes at a time while they are ASCII and not whitespace (most chunks end
+        // within the first sixteen); the byte loop below takes over at the first byte that
+        // may end the chunk (or is not ASCII) and near the end of the text.
+        #[cfg(target_arch = "x86_64")]
+        while let Some(block) = bytes.get(i..i + 16) {
+            // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
+            let (len, classes) = unsafe { ascii_run16(block) };
+            seen |= classes;
+            i += len;
+            if len < 16 {
+                break;
+            }
+        }
         while i < n {
             let class = BYTE_CLASS[usize::from(bytes[i])];
             if class & (SPACE | MULTI) == 0 {
@@ -559,6 +572,48 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         }
         tokenize_chunk_cached(chunk, rules, specials, out, &mut suffixes);
     }
+}
+
+/// The leading run of `block`'s bytes that are ASCII but neither whitespace nor another control
+/// character below `!` (the chunk scan's byte loop decides about those), and the [`BYTE_CLASS`]
+/// bits of that run or'ed together: SSE2 compares classify all sixteen bytes at once.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn ascii_run16(block: &[u8]) -> (usize, u8) {
+    use std::arch::x86_64::*;
+    let half = |k: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&block[k..k + 8]);
+        i64::from_le_bytes(a)
+    };
+    let v = _mm_set_epi64x(half(8), half(0));
+    let splat = |b: u8| _mm_set1_epi8(b as i8);
+    let mask = |m: __m128i| _mm_movemask_epi8(m) as u32;
+    // Signed compares: a byte from 0x80 up is negative, so below `!` too.
+    let stop = mask(_mm_cmplt_epi8(v, splat(b'!')));
+    let lower = _mm_or_si128(v, splat(0x20));
+    let letter = mask(_mm_and_si128(
+        _mm_cmpgt_epi8(lower, splat(b'a' - 1)),
+        _mm_cmplt_epi8(lower, splat(b'z' + 1)),
+    ));
+    let digit = mask(_mm_and_si128(
+        _mm_cmpgt_epi8(v, splat(b'0' - 1)),
+        _mm_cmplt_epi8(v, splat(b'9' + 1)),
+    ));
+    let len = (stop | 1 << 16).trailing_zeros() as usize;
+    let run = (1u32 << len) - 1;
+    let mut classes = 0;
+    if letter & run != 0 {
+        classes |= LETTER;
+    }
+    if digit & run != 0 {
+        classes |= DIGIT;
+    }
+    if (letter | digit) & run != run {
+        classes |= OTHER;
+    }
+    (len, classes)
 }
 
 /// Chunks remembered per thread and rule set, with their tokens as `(offset, length)` pairs in
@@ -1165,6 +1220,25 @@ mod tests {
         let mut out = Vec::new();
         split_words(text, rules, &mut out);
         out
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn ascii_run16_agrees_with_the_byte_classes() {
+        let text = "Hello, world! 2024-05-01 (café) tab\there\x01ctl URL:https://x.id/a?b=1 \u{a0}nbsp {}[]|~`^_ 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let b = text.as_bytes();
+        for at in 0..b.len() - 16 {
+            let block = &b[at..at + 16];
+            let len = block
+                .iter()
+                .position(|&c| !(b'!'..0x80).contains(&c))
+                .unwrap_or(16);
+            let classes = block[..len]
+                .iter()
+                .fold(0, |acc, &c| acc | BYTE_CLASS[usize::from(c)]);
+            // SAFETY: SSE2 is part of every x86-64 CPU.
+            assert_eq!(unsafe { ascii_run16(block) }, (len, classes), "at {at}");
+        }
     }
 
     #[test]
