@@ -191,14 +191,14 @@ impl Identifier {
         }
     }
     /// The regional prior and the coverage test (see [`Identifier::with_regional_prior`],
-    /// [`Identifier::with_coverage_test`]); kept out of line, off the default path.
-    #[cold]
+    /// [`Identifier::with_coverage_test`]). Out of line: it reads the words again only when a
+    /// regional language is on top, which keeps `identify`'s common path small.
     #[inline(never)]
     fn regional_routing(&self, m: &Model, dist: &mut [f32], text: &str) {
         let n = dist.len();
         apply_regional_prior(m, dist, self.regional_prior);
         // A regional language on top of a text whose words are Indonesian or Malay ones: the
-        // coverage test (off unless the model has one). It only decides between the regional
+        // coverage test (skipped when the model has none). It only decides between the regional
         // languages and Indonesian/Malay: when some other language is ahead of Indonesian and
         // Malay together, the text is left as it is.
         if self.coverage_test && m.coverage_min <= 1.0 {
