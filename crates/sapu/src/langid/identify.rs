@@ -154,7 +154,7 @@ impl Identifier {
             };
         };
         let dist = &mut dist[..n];
-        if self.regional_prior != 1.0 || (self.coverage_test && m.coverage_min <= 1.0) {
+        if self.regional_prior != 1.0 || self.tests_coverage(m) {
             self.regional_routing(m, dist, text);
         }
         let code = |i: usize| -> &'static str { m.codes[i].as_str() };
@@ -190,6 +190,11 @@ impl Identifier {
             top,
         }
     }
+    /// Whether the coverage test runs: asked for, and the model has one.
+    fn tests_coverage(&self, m: &Model) -> bool {
+        self.coverage_test && m.coverage_min <= 1.0
+    }
+
     /// The regional prior and the coverage test (see [`Identifier::with_regional_prior`],
     /// [`Identifier::with_coverage_test`]). Out of line: it reads the words again only when a
     /// regional language is on top, which keeps `identify`'s common path small.
@@ -201,7 +206,7 @@ impl Identifier {
         // coverage test (skipped when the model has none). It only decides between the regional
         // languages and Indonesian/Malay: when some other language is ahead of Indonesian and
         // Malay together, the text is left as it is.
-        if self.coverage_test && m.coverage_min <= 1.0 {
+        if self.tests_coverage(m) {
             let top = (0..n).fold(0, |b, i| if dist[i] > dist[b] { i } else { b });
             let cluster = dist[m.ind] + dist[m.zsm];
             let other = (0..n)
