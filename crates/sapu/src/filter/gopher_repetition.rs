@@ -370,58 +370,72 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         counts.resize(words, 0);
     }
     starts.clear();
-    starts.reserve(words + 1);
+    starts.resize(words + 1, 0);
     ids.clear();
-    ids.reserve(words);
+    ids.resize(words, 0);
     table.reset(words);
+    let mut probe = table.probe();
+    let (cat, starts, ids, counts) = (
+        &mut cat[..],
+        &mut starts[..=words],
+        &mut ids[..words],
+        &mut counts[..words],
+    );
     let mut at = 0;
     for (i, r) in spans.iter().enumerate() {
         let (b, len) = (r.start, r.end - r.start);
-        starts.push(at);
-        let (lo, hi) = if len <= 16 && b + 16 <= text.len() {
-            // One fixed-size copy; the bytes past the word are overwritten by the next one.
-            let (lo, hi) = (load(text, b), load(text, b + 8));
-            cat[at..at + 8].copy_from_slice(&lo.to_le_bytes());
-            cat[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
-            (lo, hi)
-        } else {
-            cat[at..at + len].copy_from_slice(&text[r.clone()]);
-            (load(cat, at), load(cat, at + 8))
-        };
-        // Keys of words up to 7 bytes are their bytes with 0x80 + length in the top byte:
-        // equal keys, equal words. Longer words: a hash with a zero top byte, compared.
-        let key = if len <= 7 {
-            lo & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56
-        } else if len <= 16 {
-            let hi = if len == 16 {
-                hi
-            } else {
-                hi & ((1u64 << (8 * (len - 8))) - 1)
-            };
-            mix(lo, hi, len as u64) & 0x00ff_ffff_ffff_ffff | 1
-        } else {
-            xxhash_rust::xxh3::xxh3_64(&cat[at..at + len]) & 0x00ff_ffff_ffff_ffff | 1
-        };
-        let cat = &cat[..];
-        let starts = &starts[..];
-        let same = |p: usize| {
-            len <= 7 || {
-                let q = starts[p];
-                starts[p + 1] - q == len && cat[q..q + len] == cat[at..at + len]
+        starts[i] = at;
+        let (lo, hi) = match text.get(b..b + 16) {
+            Some(w) if len <= 16 => {
+                // One fixed-size copy; the bytes past the word are overwritten by the next one.
+                cat[at..at + 16].copy_from_slice(w);
+                (load(w, 0), load(w, 8))
+            }
+            _ => {
+                cat[at..at + len].copy_from_slice(&text[b..b + len]);
+                (load(cat, at), load(cat, at + 8))
             }
         };
-        let first = table.slot(key, i, same).0.first;
-        if first as usize == i {
-            counts[i] = 1;
+        let (first, seen) = if len <= 7 {
+            // The word's bytes with 0x80 + length in the top byte: equal keys, equal words.
+            let key = lo & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56;
+            probe.find(key, i, |_| true)
         } else {
+            // A hash with a zero top byte, confirmed by comparing the words.
+            let key = long_word_key(cat, at, len, lo, hi);
+            let (cat, starts) = (&*cat, &*starts);
+            probe.find(key, i, |p| {
+                let q = starts[p];
+                starts[p + 1] - q == len && cat[q..q + len] == cat[at..at + len]
+            })
+        };
+        if seen {
             counts[first as usize] += 1;
+        } else {
+            counts[i] = 1;
         }
-        ids.push(first);
+        ids[i] = first;
         at += len;
     }
-    starts.push(at);
+    starts[words] = at;
     cat[at..at + WINDOW].fill(0);
     *counts_fresh = true;
+}
+
+/// Key of a word of `len` > 7 bytes at `at` in `cat` (`lo`, `hi`: its first 16 bytes), with a
+/// zero top byte (keys of shorter words have it set).
+#[inline]
+fn long_word_key(cat: &[u8], at: usize, len: usize, lo: u64, hi: u64) -> u64 {
+    if len <= 16 {
+        let hi = if len == 16 {
+            hi
+        } else {
+            hi & ((1u64 << (8 * (len - 8))) - 1)
+        };
+        mix(lo, hi, len as u64) & 0x00ff_ffff_ffff_ffff | 1
+    } else {
+        xxhash_rust::xxh3::xxh3_64(&cat[at..at + len]) & 0x00ff_ffff_ffff_ffff | 1
+    }
 }
 
 /// Characters of words `i..i + n`.
@@ -778,9 +792,8 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     if words < min_n {
         return;
     }
-    let (cat, starts) = (&cat[..], &starts[..]);
+    let (cat, starts) = (&cat[..], &starts[..=words]);
     let total = starts[words];
-    let last = words - min_n;
     // 32 bits per boundary (about two keys each): a long n-gram needs two "maybe"s.
     let bits = ((words + 1) * 32)
         .next_power_of_two()
@@ -788,41 +801,53 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     bloom.clear();
     bloom.resize(bits / 64, 0);
     let shift = 64 - bits.trailing_zeros();
-    let mut maybe_seen = |key: u64| {
-        let h = (key.wrapping_mul(0xd6e8_feb8_6659_fd93) >> shift) as usize;
-        let (word, bit) = (&mut bloom[h >> 6], 1u64 << (h & 63));
+    let bloom = &mut bloom[..];
+    let word_mask = bloom.len() - 1;
+    // Whether the key was added before (then adds it). The top bits of the hash pick the bit.
+    let mut maybe_seen = |h: u64| {
+        let h = (h >> shift) as usize;
+        let (word, bit) = (&mut bloom[(h >> 6) & word_mask], 1u64 << (h & 63));
         let seen = *word & bit != 0;
         *word |= bit;
         seen
     };
     ends_seen.clear();
     ends_seen.resize(words + 1, false);
-    for p in 0..=words {
-        let b = starts[p];
-        if p >= min_n && b >= WINDOW {
-            ends_seen[p] = maybe_seen(mix(load(cat, b - 16), load(cat, b - 8), 17));
-        }
-        if p > last {
-            continue;
+    let ends = &mut ends_seen[..];
+    // Positions 0..=last (each with the boundary `min_n` words on), then the other boundaries
+    // (only their end windows). An end window at a boundary before `min_n` is never asked for;
+    // adding it only adds to the filter's false "maybe"s.
+    for (p, ((&b, &b_min), end)) in starts
+        .iter()
+        .zip(&starts[min_n..])
+        .zip(ends.iter_mut())
+        .enumerate()
+    {
+        if b >= WINDOW {
+            let (lo, hi) = load16(cat, b - WINDOW);
+            *end = maybe_seen(window_hash(lo, hi, END_TAG));
         }
         let mut mask = 0u64;
-        if total - b >= WINDOW && maybe_seen(mix(load(cat, b), load(cat, b + 8), WINDOW as u64)) {
-            mask |= 1 << 63;
-        }
-        if starts[p + min_n] - b < WINDOW {
-            for (k, &n) in ns.iter().enumerate() {
-                if p + n <= words && starts[p + n] - b < WINDOW {
-                    let key = short_key(cat, b, starts[p + n] - b) ^ (k as u64 + 1) << 57;
-                    if maybe_seen(key) {
-                        mask |= 1 << k;
-                    }
-                }
+        if total - b >= WINDOW {
+            let (lo, hi) = load16(cat, b);
+            if maybe_seen(window_hash(lo, hi, START_TAG)) {
+                mask = 1 << 63;
             }
+        }
+        if b_min - b < WINDOW {
+            mask |= short_maybes(cat, starts, p, ns, &mut maybe_seen);
         }
         if mask != 0 {
             quick.push((p as u32, mask));
         }
     }
+    for (&b, end) in starts.iter().zip(ends.iter_mut()).skip(words - min_n + 1) {
+        if b >= WINDOW {
+            let (lo, hi) = load16(cat, b - WINDOW);
+            *end = maybe_seen(window_hash(lo, hi, END_TAG));
+        }
+    }
+    let ends = &ends[..];
     for (k, &n) in ns.iter().enumerate() {
         let (mut bytes, mut lo, mut hi) = (0, 0, 0);
         for &(i, mask) in quick.iter() {
@@ -832,7 +857,7 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
             }
             let len = starts[i + n] - starts[i];
             let maybe = if len >= WINDOW {
-                mask >> 63 != 0 && ends_seen[i + n]
+                mask >> 63 != 0 && ends[i + n]
             } else {
                 mask & 1 << k != 0
             };
@@ -847,6 +872,59 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         }
         quick_bounds[k] = bytes + (starts[hi] - starts[lo]);
     }
+}
+
+/// Tags that keep the start and end windows and the short concatenations apart in the filter.
+const START_TAG: u64 = 0x5354_4152_5400_0000;
+const END_TAG: u64 = 0x454e_4400_0000_0000;
+
+/// The 16 bytes of `cat` from `p` as two little-endian words.
+#[inline(always)]
+fn load16(cat: &[u8], p: usize) -> (u64, u64) {
+    let w: &[u8; 16] = cat[p..p + 16].try_into().unwrap_or(&[0; 16]);
+    let (a, b) = w.split_at(8);
+    (
+        u64::from_le_bytes(a.try_into().unwrap_or_default()),
+        u64::from_le_bytes(b.try_into().unwrap_or_default()),
+    )
+}
+
+/// A hash of 16 bytes `lo`, `hi` and `tag` for the bit filter (its top bits are used).
+#[inline(always)]
+fn window_hash(lo: u64, hi: u64, tag: u64) -> u64 {
+    let x = (lo ^ tag).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ hi;
+    (x ^ (x >> 29)).wrapping_mul(0xd6e8_feb8_6659_fd93)
+}
+
+/// [`quick_dup_bounds`] at a position whose `min(ns)` words take fewer than [`WINDOW`] bytes:
+/// bit k set when the short concatenation of `ns[k]` words (with its n) may have been seen.
+#[inline(never)]
+fn short_maybes(
+    cat: &[u8],
+    starts: &[usize],
+    p: usize,
+    ns: &[usize],
+    maybe_seen: &mut impl FnMut(u64) -> bool,
+) -> u64 {
+    let words = starts.len() - 1;
+    let b = starts[p];
+    let (lo, hi) = load16(cat, b);
+    let mut mask = 0;
+    for (k, &n) in ns.iter().enumerate() {
+        if p + n > words || starts[p + n] - b >= WINDOW {
+            continue;
+        }
+        let len = starts[p + n] - b;
+        let (lo, hi) = if len < 8 {
+            (lo & ((1u64 << (8 * len)) - 1), 0)
+        } else {
+            (lo, hi & ((1u64 << (8 * (len - 8))) - 1))
+        };
+        if maybe_seen(window_hash(lo, hi, (len as u64) << 8 | k as u64)) {
+            mask |= 1 << k;
+        }
+    }
+    mask
 }
 
 impl GopherRepetition {

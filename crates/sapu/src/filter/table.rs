@@ -69,6 +69,16 @@ impl ItemTable {
         }
     }
 
+    /// The table's slots and generation borrowed for a loop of lookups ([`Probe::find`]), so
+    /// that they stay in registers while the loop writes other memory.
+    pub(crate) fn probe(&mut self) -> Probe<'_> {
+        Probe {
+            slots: &mut self.slots[..=self.mask],
+            gen: self.gen,
+            shift: self.shift,
+        }
+    }
+
     /// Repeated items (2nd and later occurrences) among the byte ranges `items` of `text`, and
     /// their characters.
     pub(crate) fn count_duplicates(
@@ -95,6 +105,43 @@ impl ItemTable {
             }
         }
         (dups, chars)
+    }
+}
+
+/// See [`ItemTable::probe`].
+pub(crate) struct Probe<'a> {
+    slots: &'a mut [Slot],
+    gen: u32,
+    shift: u32,
+}
+
+impl Probe<'_> {
+    /// As [`ItemTable::slot`]: the position of the first item equal to the one at `pos` with
+    /// hash `key`, and whether there was one (else the item at `pos` is inserted).
+    #[inline(always)]
+    pub(crate) fn find(
+        &mut self,
+        key: u64,
+        pos: usize,
+        same: impl Fn(usize) -> bool,
+    ) -> (u32, bool) {
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize & mask;
+        loop {
+            let s = &mut self.slots[i];
+            if s.gen != self.gen {
+                *s = Slot {
+                    key,
+                    gen: self.gen,
+                    first: pos as u32,
+                };
+                return (pos as u32, false);
+            }
+            if s.key == key && same(s.first as usize) {
+                return (s.first, true);
+            }
+            i = (i + 1) & mask;
+        }
     }
 }
 
