@@ -343,6 +343,7 @@ fn newline_runs(text: &str) -> impl Iterator<Item = &str> {
 
 /// Fills the concatenated words, the word ids and the word counts of `s` for the words `ws`
 /// (and forgets the n-gram state of the previous document), in one pass over the words.
+#[inline(never)]
 fn index_words(s: &mut Scratch, ws: Words<'_>) {
     let Scratch {
         table,
@@ -455,6 +456,8 @@ fn start_chain(s: &mut Scratch) {
         best,
         ..
     } = s;
+    let words = ids.len();
+    let (ids, counts) = (&ids[..], &mut counts[..words]);
     if !*counts_fresh {
         for (i, &id) in ids.iter().enumerate() {
             if id as usize == i {
@@ -467,17 +470,23 @@ fn start_chain(s: &mut Scratch) {
     *counts_fresh = false;
     gram.clear();
     gram.extend_from_slice(ids);
+    // Written in place (no push per candidate), then cut to the candidates found.
     cands.clear();
-    *best = (1, 0);
+    cands.resize(words, 0);
+    let out = &mut cands[..words];
+    let (mut kept, mut top) = (0, (1, 0));
     for (i, &id) in ids.iter().enumerate() {
         let c = counts[id as usize];
         if c >= 2 {
-            cands.push(i as u32);
-            if c > best.0 || (c == best.0 && id < best.1) {
-                *best = (c, id);
+            out[kept] = i as u32;
+            kept += 1;
+            if c > top.0 || (c == top.0 && id < top.1) {
+                top = (c, id);
             }
         }
     }
+    cands.truncate(kept);
+    *best = top;
     *level = 1;
 }
 
@@ -496,42 +505,45 @@ fn extend_chain(s: &mut Scratch) {
         ..
     } = s;
     let n = *level + 1;
-    let total = ids.len();
     table.reset(cands.len());
+    let mut probe = table.probe();
+    let (ids, gram, counts) = (&ids[..], &mut gram[..], &mut counts[..]);
+    let c = &mut cands[..];
     let mut kept = 0;
-    for k in 0..cands.len() {
-        let i = cands[k] as usize;
-        if cands.get(k + 1) != Some(&(i as u32 + 1)) || i + n > total {
+    for k in 0..c.len() {
+        let i = c[k] as usize;
+        // The next position's (n - 1)-gram ends at word i + n - 1, so that word exists.
+        if c.get(k + 1) != Some(&(i as u32 + 1)) {
             continue;
         }
         // Exact key: the (n - 1)-gram's id and the last word's id.
         let key = u64::from(gram[i]) << 32 | u64::from(ids[i + n - 1]);
-        let (slot, seen) = table.slot(key, i, |_| true);
-        let first = slot.first;
+        let (first, seen) = probe.find(key, i, |_| true);
         if seen {
             counts[first as usize] += 1;
         } else {
             counts[i] = 1;
         }
         gram[i] = first;
-        cands[kept] = i as u32;
+        c[kept] = i as u32;
         kept += 1;
     }
-    cands.truncate(kept);
-    *best = (1, 0);
+    let mut top = (1, 0);
     let mut repeated = 0;
-    for k in 0..cands.len() {
-        let i = cands[k] as usize;
-        let (c, first) = (counts[gram[i] as usize], gram[i]);
-        if c >= 2 {
-            cands[repeated] = i as u32;
+    for k in 0..kept {
+        let i = c[k] as usize;
+        let first = gram[i];
+        let count = counts[first as usize];
+        if count >= 2 {
+            c[repeated] = i as u32;
             repeated += 1;
-            if c > best.0 || (c == best.0 && first < best.1) {
-                *best = (c, first);
+            if count > top.0 || (count == top.0 && first < top.1) {
+                top = (count, first);
             }
         }
     }
     cands.truncate(repeated);
+    *best = top;
     *level = n;
 }
 
@@ -772,6 +784,7 @@ fn duplicated_ngram_bound(s: &mut Scratch, ws: Words<'_>, ns: &[usize], k: usize
 /// of these (it never says "no" for a key added before). So the characters counted at i are
 /// among the bytes of the n-grams whose keys all got a "maybe": the bound is the bytes of their
 /// union.
+#[inline(never)]
 fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     let Scratch {
         cat,
