@@ -267,6 +267,8 @@ struct Scratch {
     counts: Vec<u32>,
     /// Whether `counts` holds the word counts [`index_words`] left (level 1).
     counts_fresh: bool,
+    /// The largest (occurrences x (bytes + 1)) of a repeated word: see [`top_ngrams_may_fail`].
+    heaviest_word: usize,
     /// Positions whose `level`-gram may occur more than once (all others occur once), ascending.
     cands: Vec<u32>,
     /// The most frequent `level`-gram: (count, first position); count 1 when none repeats.
@@ -354,6 +356,7 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         level,
         counts_fresh,
         concat_ready,
+        heaviest_word,
         ..
     } = s;
     *level = 0;
@@ -382,7 +385,7 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         &mut ids[..words],
         &mut counts[..words],
     );
-    let mut at = 0;
+    let (mut at, mut heaviest) = (0, 0);
     for (i, r) in spans.iter().enumerate() {
         let (b, len) = (r.start, r.end - r.start);
         starts[i] = at;
@@ -411,13 +414,16 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
             })
         };
         if seen {
-            counts[first as usize] += 1;
+            let c = &mut counts[first as usize];
+            *c += 1;
+            heaviest = heaviest.max(*c as usize * (len + 1));
         } else {
             counts[i] = 1;
         }
         ids[i] = first;
         at += len;
     }
+    *heaviest_word = heaviest;
     starts[words] = at;
     cat[at..at + WINDOW].fill(0);
     *counts_fresh = true;
@@ -1003,12 +1009,36 @@ impl GopherRepetition {
     }
 }
 
+/// Whether a top n-gram check of `checks` may fail for the words [`index_words`] indexed in
+/// `s` (a text of `len` characters).
+///
+/// The most frequent n-gram, words w1..wn with c occurrences, covers c x (chars(w1) + ... +
+/// chars(wn) + n - 1) characters. If c >= 2, each wk occurs at least c times (at the c
+/// occurrences of the n-gram, shifted by k), so c x (chars(wk) + 1) is at most the largest
+/// (occurrences x (bytes + 1)) of a repeated word, and the n-gram covers at most n times that.
+/// If c = 1, it is the first n-gram: its bytes and n - 1 spaces. Under the threshold, the check
+/// cannot fail.
+fn top_ngrams_may_fail(checks: &[(usize, f64)], s: &Scratch, len: f64) -> bool {
+    let words = s.ids.len();
+    checks.iter().any(|&(n, frac)| {
+        let first = if n <= words {
+            s.starts[n] - s.starts[0] + n - 1
+        } else {
+            0
+        };
+        let bound = n.saturating_mul(s.heaviest_word).max(first);
+        bound as f64 / len > frac
+    })
+}
+
 /// The n-gram checks, in datatrove's order.
 fn ngram_checks(r: &Rules, ws: Words<'_>, lf: f64, sig: &mut Signals, s: &mut Scratch) {
     let round = languages::round6;
     index_words(s, ws);
+    // Filtering mode: the chain of top n-grams only when one of them may cross its threshold.
+    let top = sig.annotating() || top_ngrams_may_fail(&r.top_n_grams, s, lf);
     for &(n, frac) in &r.top_n_grams {
-        if ws.len() < n {
+        if ws.len() < n || !top {
             continue;
         }
         let f = top_ngram_chars(s, ws, n) as f64 / lf;
@@ -1405,6 +1435,60 @@ mod tests {
             .iter()
             .fold(&counts[0], |b, c| if c.1 > b.1 { c } else { b });
         best.0.chars().count() * best.1
+    }
+
+    /// The word bound that lets filtering mode skip the top n-gram chain is never below the
+    /// exact value (so a check that fails is never skipped), decisions at, just below and just
+    /// above the exact value are datatrove's, and the bound does skip the chain for ordinary
+    /// text.
+    #[test]
+    fn top_n_gram_bound_never_changes_a_decision() {
+        let mut texts = random_texts(5, 80);
+        texts.push(vec!["a".to_string(); 40]);
+        texts.push(
+            (0..60)
+                .map(|i| match i % 3 {
+                    0 => "the".to_string(),
+                    _ => format!("w{i}"),
+                })
+                .collect(),
+        );
+        for words in texts {
+            let text = words.join(" ");
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let len = text.chars().count() as f64;
+            for n in 2..=4 {
+                if refs.len() < n {
+                    continue;
+                }
+                let exact = find_top_duplicate(&refs, n) as f64 / len;
+                for t in [exact - 1e-9, exact, exact + 1e-9, 0.0, 0.5].map(|t: f64| t.max(0.0)) {
+                    if exact > t {
+                        word_cache::with_words(
+                            &text,
+                            crate::text::words::WordRules::English,
+                            |ws| {
+                                let mut s = Scratch::default();
+                                index_words(&mut s, ws);
+                                assert!(top_ngrams_may_fail(&[(n, t)], &s, len), "{text}: n {n}");
+                            },
+                        );
+                    }
+                    let c = only(|c| c.top_n_grams = vec![(n, t)]);
+                    let want = (exact > t).then(|| format!("top_{n}_gram"));
+                    assert_eq!(reason(c, &text), want, "{text}: n {n}, t {t}");
+                }
+            }
+        }
+        let unique: Vec<String> = (0..200).map(|k| format!("word{k}")).collect();
+        let text = format!("{} {}", unique.join(" "), unique[..20].join(" "));
+        word_cache::with_words(&text, crate::text::words::WordRules::English, |ws| {
+            let mut s = Scratch::default();
+            index_words(&mut s, ws);
+            let checks = GopherRepetitionConfig::default().top_n_grams;
+            let len = text.chars().count() as f64;
+            assert!(!top_ngrams_may_fail(&checks, &s, len));
+        });
     }
 
     /// Top n-gram values equal datatrove's whether no n-gram repeats (the filter's shortcut:
