@@ -392,8 +392,12 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
         let (lo, hi) = match text.get(b..b + 16) {
             Some(w) if len <= 16 => {
                 // One fixed-size copy; the bytes past the word are overwritten by the next one.
-                cat[at..at + 16].copy_from_slice(w);
-                (load(w, 0), load(w, 8))
+                let w: [u8; 16] = w.try_into().unwrap_or_default();
+                debug_assert!(at <= b && at + 16 <= cat.len());
+                // SAFETY: at <= b (the words so far take at most the text before this one), so
+                // at + 16 <= text.len() < cat.len().
+                unsafe { std::ptr::write_unaligned(cat.as_mut_ptr().add(at).cast(), w) };
+                (load(&w, 0), load(&w, 8))
             }
             _ => {
                 cat[at..at + len].copy_from_slice(&text[b..b + len]);
@@ -401,8 +405,9 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
             }
         };
         let (first, seen) = if len <= 7 {
-            // The word's bytes with 0x80 + length in the top byte: equal keys, equal words.
-            let key = lo & ((1u64 << (8 * len)) - 1) | (0x80 | len as u64) << 56;
+            // The word's bytes moved to the top, its length in the low byte: equal keys, equal
+            // words (the empty word, if any, has key 0).
+            let key = lo << 8 << (56 - 8 * len) | len as u64;
             probe.find(key, i, |_| true)
         } else {
             // A hash with a zero top byte, confirmed by comparing the words.
@@ -414,7 +419,9 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
             })
         };
         if seen {
-            let c = &mut counts[first as usize];
+            debug_assert!((first as usize) < i);
+            // SAFETY: an earlier position, so below `words`, the length of `counts`.
+            let c = unsafe { counts.get_unchecked_mut(first as usize) };
             *c += 1;
             heaviest = heaviest.max(*c as usize * (len + 1));
         } else {
@@ -429,8 +436,9 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
     *counts_fresh = true;
 }
 
-/// Key of a word of `len` > 7 bytes at `at` in `cat` (`lo`, `hi`: its first 16 bytes), with a
-/// zero top byte (keys of shorter words have it set).
+/// Key of a word of `len` > 7 bytes at `at` in `cat` (`lo`, `hi`: its first 16 bytes): a hash
+/// with a zero low byte and bit 8 set (keys of shorter words have their length, 1 to 7, in the
+/// low byte, or are 0).
 #[inline]
 fn long_word_key(cat: &[u8], at: usize, len: usize, lo: u64, hi: u64) -> u64 {
     if len <= 16 {
@@ -439,9 +447,9 @@ fn long_word_key(cat: &[u8], at: usize, len: usize, lo: u64, hi: u64) -> u64 {
         } else {
             hi & ((1u64 << (8 * (len - 8))) - 1)
         };
-        mix(lo, hi, len as u64) & 0x00ff_ffff_ffff_ffff | 1
+        mix(lo, hi, len as u64) & !0xff | 0x100
     } else {
-        xxhash_rust::xxh3::xxh3_64(&cat[at..at + len]) & 0x00ff_ffff_ffff_ffff | 1
+        xxhash_rust::xxh3::xxh3_64(&cat[at..at + len]) & !0xff | 0x100
     }
 }
 
@@ -817,22 +825,12 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     let bits = ((words + 1) * 32)
         .next_power_of_two()
         .clamp(1 << 10, 1 << 24);
-    bloom.clear();
-    bloom.resize(bits / 64, 0);
-    let shift = 64 - bits.trailing_zeros();
-    let bloom = &mut bloom[..];
-    let word_mask = bloom.len() - 1;
-    // Whether the key was added before (then adds it). The top bits of the hash pick the bit.
-    let mut maybe_seen = |h: u64| {
-        let h = (h >> shift) as usize;
-        let (word, bit) = (&mut bloom[(h >> 6) & word_mask], 1u64 << (h & 63));
-        let seen = *word & bit != 0;
-        *word |= bit;
-        seen
-    };
+    let mut filter = BitFilter::new(bloom, bits);
+    let mut maybe_seen = |h: u64| filter.seen(h);
     ends_seen.clear();
     ends_seen.resize(words + 1, false);
     let ends = &mut ends_seen[..];
+    debug_assert!(cat.len() >= total + 2 * WINDOW && starts.is_sorted());
     // Positions 0..=last (each with the boundary `min_n` words on), then the other boundaries
     // (only their end windows). An end window at a boundary before `min_n` is never asked for;
     // adding it only adds to the filter's false "maybe"s.
@@ -843,12 +841,14 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         .enumerate()
     {
         if b >= WINDOW {
-            let (lo, hi) = load16(cat, b - WINDOW);
+            // SAFETY: b <= total, and `cat` has 2 * WINDOW bytes after the concatenation.
+            let (lo, hi) = unsafe { load16_unchecked(cat, b - WINDOW) };
             *end = maybe_seen(window_hash(lo, hi, END_TAG));
         }
         let mut mask = 0u64;
         if total - b >= WINDOW {
-            let (lo, hi) = load16(cat, b);
+            // SAFETY: as above.
+            let (lo, hi) = unsafe { load16_unchecked(cat, b) };
             if maybe_seen(window_hash(lo, hi, START_TAG)) {
                 mask = 1 << 63;
             }
@@ -891,6 +891,54 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         }
         quick_bounds[k] = bytes + (starts[hi] - starts[lo]);
     }
+}
+
+/// A bit filter over the top bits of 64-bit hashes, cleared per document: [`BitFilter::seen`]
+/// never says "no" for a hash added before (and sometimes says "yes" for one that was not).
+struct BitFilter<'a> {
+    words: &'a mut [u64],
+    shift: u32,
+}
+
+impl<'a> BitFilter<'a> {
+    /// `bits` (a power of two, at least 64) cleared bits in `words`.
+    fn new(words: &'a mut Vec<u64>, bits: usize) -> Self {
+        assert!(bits.is_power_of_two() && bits >= 64);
+        words.clear();
+        words.resize(bits / 64, 0);
+        BitFilter {
+            words,
+            shift: 64 - bits.trailing_zeros(),
+        }
+    }
+
+    /// Whether hash `h` was added before (by its bit); then adds it.
+    #[inline(always)]
+    fn seen(&mut self, h: u64) -> bool {
+        let h = (h >> self.shift) as usize;
+        // SAFETY: h < 2^(64 - shift) = bits = 64 * words.len().
+        let word = unsafe { self.words.get_unchecked_mut(h >> 6) };
+        let bit = 1u64 << (h & 63);
+        let seen = *word & bit != 0;
+        *word |= bit;
+        seen
+    }
+}
+
+/// [`load16`] without the bounds check.
+///
+/// # Safety
+/// `p + 16 <= cat.len()`.
+#[inline(always)]
+unsafe fn load16_unchecked(cat: &[u8], p: usize) -> (u64, u64) {
+    debug_assert!(p + 16 <= cat.len());
+    // SAFETY: the caller's promise.
+    let w = unsafe { std::ptr::read_unaligned(cat.as_ptr().add(p).cast::<[u8; 16]>()) };
+    let (a, b) = w.split_at(8);
+    (
+        u64::from_le_bytes(a.try_into().unwrap_or_default()),
+        u64::from_le_bytes(b.try_into().unwrap_or_default()),
+    )
 }
 
 /// Tags that keep the start and end windows and the short concatenations apart in the filter.
