@@ -373,9 +373,8 @@ fn index_words(s: &mut Scratch, ws: Words<'_>) {
     if counts.len() < words {
         counts.resize(words, 0);
     }
-    starts.clear();
+    // Every entry is written below: only grown entries need a value (no clearing pass).
     starts.resize(words + 1, 0);
-    ids.clear();
     ids.resize(words, 0);
     table.reset(words);
     let mut probe = table.probe();
@@ -485,7 +484,6 @@ fn start_chain(s: &mut Scratch) {
     gram.clear();
     gram.extend_from_slice(ids);
     // Written in place (no push per candidate), then cut to the candidates found.
-    cands.clear();
     cands.resize(words, 0);
     let out = &mut cands[..words];
     let (mut kept, mut top) = (0, (1, 0));
@@ -827,7 +825,8 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         .clamp(1 << 10, 1 << 24);
     let mut filter = BitFilter::new(bloom, bits);
     let mut maybe_seen = |h: u64| filter.seen(h);
-    ends_seen.clear();
+    // Not cleared: an entry is read only for an n-gram of at least WINDOW bytes ending there,
+    // and every boundary at least WINDOW bytes in is written below.
     ends_seen.resize(words + 1, false);
     let ends = &mut ends_seen[..];
     debug_assert!(cat.len() >= total + 2 * WINDOW && starts.is_sorted());
