@@ -20,7 +20,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use sapu::langid::features::{
     for_each_affix_key, for_each_word, for_each_word_and_affix_key, for_each_word_key,
-    is_ngram_char, lower, ngram_key, word_bigram_keys, word_key,
+    is_ngram_char, lower, ngram_key, subword_keys, word_bigram_keys, word_key,
 };
 
 /// Most frequent n-grams kept per language and order (orders 2..=5; unigrams are all kept).
@@ -542,6 +542,11 @@ struct Specialist {
     /// Words of the regional languages' UDHR texts that are not in `vocabulary` (sorted): a
     /// text with one of them does not pass the coverage test.
     regional_words: Vec<u32>,
+    /// The short-text combination (session 9): texts of at most this many words use it; 0:
+    /// none. See [`choose_short_combination`].
+    short_words: u32,
+    /// Its coefficients, in [`specialist_inputs`] order.
+    short: [f64; INPUTS],
 }
 
 /// Whether the shipped coverage test also requires that the text has no regional word
@@ -701,6 +706,13 @@ struct SpecParams {
     pairs_own: bool,
     /// The broad model's evidence used.
     broad: bool,
+    /// Sub-word features ([`subword_keys`] of the words that do not start with a capital),
+    /// with their own coefficient and count (inputs 8 and 9): 0 none, 1 of every such word,
+    /// 2 only of the words the word table lacks (backing off to spelling when a word is
+    /// unseen).
+    subword: u8,
+    /// Orders of the sub-word n-grams.
+    sub_orders: (usize, usize),
 }
 
 fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
@@ -747,11 +759,29 @@ fn load_specialist_docs() -> Result<Vec<SpecDoc>> {
 }
 
 /// The specialist's word, affix and (with their own coefficient) word-pair weight tables.
-type Tables = (HashMap<u32, f64>, HashMap<u32, f64>, HashMap<u32, f64>);
+type Tables = (
+    HashMap<u32, f64>,
+    HashMap<u32, f64>,
+    HashMap<u32, f64>,
+    HashMap<u32, f64>,
+);
 
 /// Inputs of the specialist's logit: word sum, known words, affix sum, known affixes, broad
 /// evidence, constant, word-pair sum, known word pairs (see [`specialist_inputs`]).
-const INPUTS: usize = 8;
+const INPUTS: usize = 10;
+
+/// The sub-word keys of the words of `text` that do not start with a capital (with `only`,
+/// of those words only that `only` accepts by word key).
+fn subwords_of(text: &str, p: SpecParams, only: impl Fn(u32) -> bool) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    for_each_word(text, &mut buf, |w, cap| {
+        if !cap && only(word_key(w)) {
+            subword_keys(w, p.sub_orders.0, p.sub_orders.1, |k| out.push(k));
+        }
+    });
+    out
+}
 
 /// Word and affix weights (key -> log-ratio zsm/ind, nats, unscaled) from `docs`.
 fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
@@ -787,7 +817,12 @@ fn fit_specialist(docs: &[&SpecDoc], p: SpecParams) -> Tables {
     } else {
         HashMap::new()
     };
-    (words, affixes, pairs)
+    let subwords = if p.subword > 0 {
+        fit_family(docs, p, |d| subwords_of(&d.text, p, |_| true))
+    } else {
+        HashMap::new()
+    };
+    (words, affixes, pairs, subwords)
 }
 
 /// Log-ratios of one feature family, from each document's distinct features.
@@ -846,7 +881,7 @@ fn fit_family(
 /// weights, known affixes, broad evidence, 1, sum of known word-pair weights (`pairs_own`),
 /// known word pairs].
 fn specialist_inputs(t: &Tables, text: &str, broad: f64, p: SpecParams) -> [f64; INPUTS] {
-    let (words, affixes, pairs) = t;
+    let (words, affixes, pairs, subwords) = t;
     let mut seq = Vec::new();
     for_each_word_and_affix_key(text, |k, cap| seq.push((k, cap)), |_| {});
     let mut keys: Vec<u32> = seq.iter().map(|w| w.0).collect();
@@ -862,6 +897,14 @@ fn specialist_inputs(t: &Tables, text: &str, broad: f64, p: SpecParams) -> [f64;
     } else {
         (0.0, 0.0)
     };
+    let (sub_sum, known_subwords) = match p.subword {
+        0 => (0.0, 0.0),
+        1 => known_weights(&mut subwords_of(text, p, |_| true), subwords),
+        _ => known_weights(
+            &mut subwords_of(text, p, |k| !words.contains_key(&k)),
+            subwords,
+        ),
+    };
     [
         word_sum,
         known_words,
@@ -871,6 +914,8 @@ fn specialist_inputs(t: &Tables, text: &str, broad: f64, p: SpecParams) -> [f64;
         1.0,
         pair_sum,
         known_pairs,
+        sub_sum,
+        known_subwords,
     ]
 }
 
@@ -971,7 +1016,13 @@ const SHIPPED: SpecParams = SpecParams {
     bigrams: false,
     pair_min: 0.0,
     pairs_own: false,
+    subword: 0,
+    sub_orders: (3, 5),
 };
+
+/// Whether the shipped specialist has a second combination for short texts
+/// ([`choose_short_combination`], session 9).
+const SHIPPED_SHORT: bool = true;
 
 /// Whether the shipped specialist drops mislabelled training documents first
 /// ([`drop_mislabelled`]).
@@ -983,6 +1034,8 @@ const SHIPPED_CLEAN: bool = true;
 struct Fold {
     x: Vec<[f64; INPUTS]>,
     y: Vec<usize>,
+    /// Words of each text (as the identifier counts them: every word, capitalised or not).
+    words: Vec<usize>,
 }
 
 /// Fold `i`'s left-out sources (the `i`-th Indonesian and the `i`-th Malay one) and the word
@@ -997,17 +1050,48 @@ fn fit_without_fold(docs: &[SpecDoc], i: usize, p: SpecParams) -> ([usize; 2], T
 }
 
 fn folds(docs: &[SpecDoc], p: SpecParams, broad: &HashMap<*const String, f64>) -> Vec<Fold> {
+    folds_of(docs, p, Some(broad))
+}
+
+/// [`folds`] over the first [`SHORT_WORDS`] words of the held-out sentences that have more
+/// (chat-length pieces; their broad evidence computed here): how a combination fitted on whole
+/// sentences does on very short text, and what one fitted on short text gains.
+fn short_folds(docs: &[SpecDoc], p: SpecParams) -> Vec<Fold> {
+    folds_of(docs, p, None)
+}
+
+fn folds_of(
+    docs: &[SpecDoc],
+    p: SpecParams,
+    broad: Option<&HashMap<*const String, f64>>,
+) -> Vec<Fold> {
+    let ident = sapu::langid::Identifier::default();
     let mut out = Vec::new();
     for i in 0..4 {
         let ([si, sz], tables) = fit_without_fold(docs, i, p);
         let mut fold = Fold {
             x: Vec::new(),
             y: Vec::new(),
+            words: Vec::new(),
         };
         for s in [si, sz] {
             for sentence in held_out(docs, s) {
-                let b = broad[&(sentence as *const String)];
-                fold.x.push(specialist_inputs(&tables, sentence, b, p));
+                let (text, b) = match broad {
+                    Some(broad) => (sentence.clone(), broad[&(sentence as *const String)]),
+                    None => {
+                        let words: Vec<&str> = sentence.split_whitespace().collect();
+                        if words.len() <= SHORT_WORDS {
+                            continue;
+                        }
+                        let text = words[..SHORT_WORDS].join(" ");
+                        let b = ident.broad_malay_logit(&text) as f64;
+                        (text, b)
+                    }
+                };
+                fold.x.push(specialist_inputs(&tables, &text, b, p));
+                let mut n = 0;
+                for_each_word_key(&text, |_| n += 1);
+                fold.words.push(n);
                 fold.y
                     .push(docs.iter().find(|d| d.source == s).unwrap().class);
             }
@@ -1031,7 +1115,10 @@ fn held_out(docs: &[SpecDoc], s: usize) -> Vec<&String> {
 /// Which inputs of [`specialist_inputs`] a fit may use.
 fn used_inputs(p: SpecParams) -> [bool; INPUTS] {
     let own = p.bigrams && p.pairs_own;
-    [true, true, p.affixes, p.affixes, p.broad, true, own, own]
+    let sub = p.subword > 0;
+    [
+        true, true, p.affixes, p.affixes, p.broad, true, own, own, sub, sub,
+    ]
 }
 
 /// Per fold [ind, zsm] accuracy of the logit `coef . x`, plus `offset`.
@@ -1083,6 +1170,69 @@ fn fit_combination(folds: &[Fold], p: SpecParams) -> ([f64; INPUTS], Vec<[f64; 2
     coef[5] += best;
     let acc = fold_accuracy(folds, &coef, 0.0);
     (coef, acc)
+}
+
+/// Per fold [ind, zsm] accuracy when texts of at most `max_words` words use the combination
+/// `short` and longer ones `long`.
+fn switched_accuracy(
+    folds: &[Fold],
+    long: &[f64; INPUTS],
+    short: &[f64; INPUTS],
+    max_words: usize,
+) -> Vec<[f64; 2]> {
+    folds
+        .iter()
+        .map(|f| {
+            let mut right = [0usize; 2];
+            let mut total = [0usize; 2];
+            for ((x, &c), &n) in f.x.iter().zip(&f.y).zip(&f.words) {
+                let coef = if n <= max_words { short } else { long };
+                let z: f64 = (0..INPUTS).map(|j| coef[j] * x[j]).sum::<f64>();
+                total[c] += 1;
+                right[c] += ((z > 0.0) == (c == 1)) as usize;
+            }
+            [
+                right[0] as f64 / total[0].max(1) as f64,
+                right[1] as f64 / total[1].max(1) as f64,
+            ]
+        })
+        .collect()
+}
+
+/// Word counts up to which the short-text combination may be used (0: never), the candidates
+/// [`choose_short_combination`] chooses from.
+const SHORT_MAX_WORDS: &[usize] = &[0, 4, 6, 8, 10, 12, 16, 20, 30];
+
+/// The short-text combination (session 9): fitted, like the sentence one, on the held-out
+/// folds, but over the first [`SHORT_WORDS`] words of each held-out sentence ([`short_folds`]);
+/// then the word count up to which it replaces the sentence combination, chosen from
+/// [`SHORT_MAX_WORDS`] to maximise the mean of the held-out accuracy on whole sentences and on
+/// the six-word pieces (ties to the smaller count). Returns (count, coefficients).
+fn choose_short_combination(
+    full: &[Fold],
+    long: &[f64; INPUTS],
+    docs: &[SpecDoc],
+    p: SpecParams,
+) -> (usize, [f64; INPUTS]) {
+    let pieces = short_folds(docs, p);
+    let (short, _) = fit_combination(&pieces, p);
+    let mut best = (f64::MIN, 0usize);
+    for &t in SHORT_MAX_WORDS {
+        let a = mean_accuracy(&switched_accuracy(full, long, &short, t));
+        let b = mean_accuracy(&switched_accuracy(&pieces, long, &short, t));
+        eprintln!(
+            "specialist: short combination up to {t} words: held-out sentences {a:.4}, six-word pieces {b:.4}, mean {:.4}",
+            (a + b) / 2.0
+        );
+        if (a + b) / 2.0 > best.0 + 1e-12 {
+            best = ((a + b) / 2.0, t);
+        }
+    }
+    eprintln!(
+        "specialist: short combination {short:.3?} up to {} words",
+        best.1
+    );
+    (best.1, short)
 }
 
 /// The broad model's evidence for every held-out sentence (keyed by the sentence's address).
@@ -1156,9 +1306,15 @@ fn train_specialist(udhr_dir: &Path) -> Result<Specialist> {
         docs
     };
     let broad = broad_evidence(&docs);
-    let (coef, acc) = fit_combination(&folds(&docs, SHIPPED, &broad), SHIPPED);
+    let full = folds(&docs, SHIPPED, &broad);
+    let (coef, acc) = fit_combination(&full, SHIPPED);
+    let (short_words, short) = if SHIPPED_SHORT {
+        choose_short_combination(&full, &coef, &docs, SHIPPED)
+    } else {
+        (0, [0.0; INPUTS])
+    };
     let all: Vec<&SpecDoc> = docs.iter().collect();
-    let (words, affixes, _) = fit_specialist(&all, SHIPPED);
+    let (words, affixes, _, _) = fit_specialist(&all, SHIPPED);
     let quantise = |w: f64| (w * SCALE).round().clamp(-127.0, 127.0) as i8;
     let mut table: Vec<(u32, i8)> = words
         .iter()
@@ -1198,6 +1354,21 @@ fn train_specialist(udhr_dir: &Path) -> Result<Specialist> {
         vocabulary,
         coverage: SHIPPED_COVERAGE,
         regional_words,
+        short_words: short_words as u32,
+        // The word and affix weights are stored times the sentence combination's
+        // coefficients, so the short one's are kept relative to those.
+        short: [
+            short[0] / coef[0],
+            short[1],
+            short[2] / coef[2],
+            short[3],
+            short[4],
+            short[5],
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ],
     })
 }
 
@@ -1225,6 +1396,8 @@ fn validate_specialist() -> Result<()> {
         bigrams: false,
         pair_min: 0.0,
         pairs_own: false,
+        subword: 0,
+        sub_orders: (3, 5),
     };
     let mut grid = vec![base];
     for affixes in [false, true] {
@@ -1256,6 +1429,44 @@ fn validate_specialist() -> Result<()> {
         }
         grid.push(pairs(20.0, false));
     }
+    if std::env::var_os("VALIDATE_SUBWORDS").is_some() {
+        // Session 9: character n-grams inside words (with boundary marks), of every word or
+        // only of the words the word table lacks, with and without the affixes.
+        let sub = |subword: u8, sub_orders: (usize, usize), affixes: bool| SpecParams {
+            subword,
+            sub_orders,
+            affixes,
+            ..SHIPPED
+        };
+        grid = vec![
+            SHIPPED,
+            sub(1, (3, 5), true),
+            sub(2, (3, 5), true),
+            sub(1, (3, 5), false),
+            sub(2, (3, 5), false),
+            sub(1, (2, 4), true),
+        ];
+        if std::env::var_os("VALIDATE_SHORT").is_some() {
+            // For short texts only (where their cost does not matter): word pairs with their
+            // own coefficient (session 8's best), and pairs plus sub-words.
+            let pairs = SpecParams {
+                bigrams: true,
+                pair_min: 5.0,
+                pairs_own: true,
+                ..SHIPPED
+            };
+            grid = vec![
+                SHIPPED,
+                sub(1, (3, 5), true),
+                pairs,
+                SpecParams {
+                    subword: 1,
+                    ..pairs
+                },
+            ];
+        }
+    }
+    let short = std::env::var_os("VALIDATE_SHORT").is_some();
     let report = |label: &str, docs: &[SpecDoc], broad: &HashMap<*const String, f64>| {
         for p in &grid {
             let (coef, acc) = fit_combination(&folds(docs, *p, broad), *p);
@@ -1264,9 +1475,25 @@ fn validate_specialist() -> Result<()> {
                 mean_accuracy(&acc),
                 per_fold(&acc)
             );
+            if short {
+                // The same weights on the first six words of the held-out sentences: with the
+                // combination fitted on whole sentences, and with one fitted on the pieces.
+                let pieces = short_folds(docs, *p);
+                let same = fold_accuracy(&pieces, &coef, 0.0);
+                let (own, own_acc) = fit_combination(&pieces, *p);
+                eprintln!(
+                    "  first {SHORT_WORDS} words: sentence combination {:.4} ({}); own combination {:.4} ({}) {own:.3?}",
+                    mean_accuracy(&same),
+                    per_fold(&same),
+                    mean_accuracy(&own_acc),
+                    per_fold(&own_acc)
+                );
+            }
         }
     };
-    report("", &docs, &broad);
+    if std::env::var_os("VALIDATE_SUBWORDS").is_none() {
+        report("", &docs, &broad);
+    }
     // The same after dropping mislabelled documents: the held-out sentences are then those
     // of the kept documents too (the labels of the dropped ones are what is in doubt).
     let clean = drop_mislabelled(docs, SHIPPED);
@@ -1352,6 +1579,13 @@ fn encode_specialist(specialist: &Specialist, out: &mut Vec<u8>) {
         out.extend_from_slice(&(specialist.regional_words.len() as u32).to_le_bytes());
         for k in &specialist.regional_words {
             out.extend_from_slice(&k.to_le_bytes());
+        }
+        // The short-text combination (session 9), only when there is one.
+        if specialist.short_words > 0 {
+            out.extend_from_slice(&specialist.short_words.to_le_bytes());
+            for x in &specialist.short[..6] {
+                out.extend_from_slice(&(*x as f32).to_le_bytes());
+            }
         }
     }
 }
@@ -1512,6 +1746,8 @@ fn validate_routing(root: &Path) -> Result<()> {
         vocabulary: Vec::new(),
         coverage: (2.0, 1.0),
         regional_words: Vec::new(),
+        short_words: 0,
+        short: [0.0; INPUTS],
     };
     let bytes = encode(&tables, &empty);
     let half =

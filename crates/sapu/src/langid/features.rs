@@ -294,6 +294,36 @@ pub fn for_each_word_and_affix_key(
     }
 }
 
+/// Shortest and longest character n-gram of [`subword_keys`].
+pub const SUBWORD_ORDERS: (usize, usize) = (3, 5);
+
+const SUBWORD_SEED: u64 = FNV_SEED ^ 0x94d0_49bb_1331_11eb;
+
+/// The specialist's sub-word keys of one lowercased word: the character n-grams of orders
+/// `lo..=hi` of the word with a boundary mark (`^`, `$`) at each end (so `kualiti` gives
+/// `^ku`, `kua`, ..., `ti$`, `^kua`, ..., `iti$`, ...), hashed apart from words, affixes and
+/// the broad model's n-grams. A word shorter than `lo - 1` letters has none.
+pub fn subword_keys(word: &str, lo: usize, hi: usize, mut f: impl FnMut(u32)) {
+    let mut chars = [0 as char; 64];
+    let mut n = 0;
+    chars[0] = '^';
+    for c in word.chars() {
+        if n + 2 >= chars.len() {
+            return; // an over-long token is not a word
+        }
+        n += 1;
+        chars[n] = c;
+    }
+    n += 1;
+    chars[n] = '$';
+    let padded = &chars[..=n];
+    for k in lo..=hi {
+        for g in padded.windows(k) {
+            f(finish(g.iter().fold(SUBWORD_SEED, |h, &c| push(h, c))));
+        }
+    }
+}
+
 /// Call `f(word, capitalised)` for every word of `text`, lowercased, with whether it started
 /// with a capital letter. `buf` is scratch space.
 pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str, bool)) {
@@ -452,6 +482,26 @@ mod tests {
         assert_eq!(pairs, vec![key("akan", "membantu"), key("hari", "ini")]);
         assert_ne!(key("hari", "ini"), key("ini", "hari"));
         assert_ne!(key("hari", "ini"), word_key("hari ini"));
+    }
+
+    #[test]
+    fn subword_keys_are_the_marked_ngrams_of_the_word() {
+        let keys = |w: &str, lo, hi| {
+            let mut v = Vec::new();
+            subword_keys(w, lo, hi, |k| v.push(k));
+            v
+        };
+        // "kualiti" padded is 9 characters: 7 trigrams, 6 four-grams, 5 five-grams.
+        assert_eq!(keys("kualiti", 3, 5).len(), 7 + 6 + 5);
+        // The marked ending "iti$" is shared with "universiti", not with "kualitas".
+        let end = *keys("kualiti", 4, 4).last().unwrap();
+        assert!(keys("universiti", 4, 4).contains(&end));
+        assert!(!keys("kualitas", 4, 4).contains(&end));
+        // The same letters inside a word share a key; marked at a start ("^iti") they do not.
+        assert_eq!(keys("iti", 3, 3)[1], keys("kualiti", 3, 3)[5]);
+        assert!(!keys("kualiti", 3, 5).contains(&keys("iti", 4, 4)[0]));
+        assert_eq!(keys("iti", 3, 3).len(), 3);
+        assert!(keys("a", 4, 5).is_empty());
     }
 
     #[test]

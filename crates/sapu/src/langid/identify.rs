@@ -807,18 +807,32 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
             },
         );
     }
-    let mut logit = m.prior + m.broad_weight * broad;
-    logit += known_sum(m, &mut seen[..len], m.bias);
-    logit += known_sum(m, &mut affixes[..n_affixes], m.affix_bias);
+    let (words, known_words) = known_sum(m, &mut seen[..len]);
+    let (affix_sum, known_affixes) = known_sum(m, &mut affixes[..n_affixes]);
+    let logit = if len <= m.short_words {
+        // A short text (session 9): the combination fitted on six-word pieces of held-out
+        // sentences, which weighs the words more and the broad model less.
+        let [word, bias, affix, affix_bias, broad_weight, prior] = m.short;
+        prior
+            + broad_weight * broad
+            + (word * words + bias * known_words)
+            + (affix * affix_sum + affix_bias * known_affixes)
+    } else {
+        let mut logit = m.prior + m.broad_weight * broad;
+        logit += words + known_words * m.bias;
+        logit += affix_sum + known_affixes * m.affix_bias;
+        logit
+    };
     1.0 / (1.0 + (-logit).exp())
 }
 
-/// Sum over the distinct keys of `keys` the table lists of their weight plus `bias`.
+/// Over the distinct keys of `keys` the table lists: the sum of their weights (nats) and how
+/// many they are.
 ///
 /// The keys are made distinct with a small open-addressed set (sorting them cost more), then
 /// looked up with the table slots a few keys ahead already on their way (each look-up is a
 /// cache miss). The quantised weights are summed as integers, so the order does not matter.
-fn known_sum(m: &Model, keys: &mut [u32], bias: f32) -> f32 {
+fn known_sum(m: &Model, keys: &mut [u32]) -> (f32, f32) {
     let cap = (keys.len() * 2).next_power_of_two().max(16);
     let distinct = DISTINCT.with(|set| {
         let mut set = set.borrow_mut();
@@ -864,7 +878,7 @@ fn known_sum(m: &Model, keys: &mut [u32], bias: f32) -> f32 {
             known += 1;
         }
     }
-    sum as f32 / m.scale + known as f32 * bias
+    (sum as f32 / m.scale, known as f32)
 }
 
 thread_local! {

@@ -16,6 +16,9 @@
 //! u32 V; V x { u32 word key }                               (Indonesian/Malay vocabulary, sorted)
 //! f32 coverage threshold, f32 factor
 //! u32 R; R x { u32 word key }                               (regional words, sorted)
+//! optional after it, the short-text combination (absent: none):
+//! u32 N (texts of at most N words use it); f32 word scale, f32 bias, f32 affix scale,
+//! f32 affix bias, f32 broad weight, f32 prior
 //! ```
 
 use super::features::{ascii_short_ngram, ngram_key, ASCII_SHORT, MAX_ORDER};
@@ -47,6 +50,11 @@ pub(crate) struct Model {
     pub broad_weight: f32,
     /// Constant added to the specialist's logit (nats; negative leans to Indonesian).
     pub prior: f32,
+    /// Texts of at most this many words use `short` instead (0: never).
+    pub short_words: usize,
+    /// The specialist's combination for short texts: [word scale (times the stored word
+    /// weights), bias, affix scale, affix bias, broad weight, prior].
+    pub short: [f32; 6],
     /// The Indonesian/Malay vocabulary of the routing's coverage test (weights unused).
     pub vocabulary: WordTable,
     /// Coverage (share of a text's distinct uncapitalised words in `vocabulary`) at which a
@@ -142,6 +150,7 @@ impl Model {
         let (mut vocabulary, mut coverage_min, mut coverage_factor) =
             (Vec::new(), f32::INFINITY, 1.0);
         let mut regional_words = Vec::new();
+        let (mut short_words, mut short) = (0usize, [0f32; 6]);
         if r.pos < bytes.len() {
             let n = r.u32() as usize;
             vocabulary = (0..n).map(|_| (r.u32(), 0i8)).collect();
@@ -149,6 +158,12 @@ impl Model {
             coverage_factor = r.f32();
             let n = r.u32() as usize;
             regional_words = (0..n).map(|_| (r.u32(), 0i8)).collect();
+            if r.pos < bytes.len() {
+                short_words = r.u32() as usize;
+                for x in &mut short {
+                    *x = r.f32();
+                }
+            }
         }
         assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
         assert!(
@@ -198,6 +213,8 @@ impl Model {
             affix_bias,
             broad_weight,
             prior,
+            short_words,
+            short,
             vocabulary: WordTable::new(&vocabulary),
             coverage_min,
             coverage_factor,

@@ -407,3 +407,31 @@ fn stage_regional_test_is_on_by_default_and_can_be_turned_off() {
     assert_eq!(on.as_deref(), Some("ind"));
     assert_ne!(off, on);
 }
+
+#[test]
+fn short_texts_use_their_own_combination_and_long_ones_do_not() {
+    // The model's last section is the short-text combination: a word count (u32) and six
+    // f32 coefficients. Without it, every text uses the sentence combination.
+    let bytes = model::MODEL_BYTES;
+    let decoded = model::Model::decode(bytes);
+    assert!(
+        (1..=30).contains(&decoded.short_words),
+        "short-text combination up to {} words",
+        decoded.short_words
+    );
+    let with = Identifier::with_model_bytes(DEFAULT_SAMPLE_BYTES, bytes);
+    let without = Identifier::with_model_bytes(DEFAULT_SAMPLE_BYTES, &bytes[..bytes.len() - 28]);
+    // At most `short_words` words: scored differently.
+    let short = "Saya tidak tahu apa yang terjadi.";
+    let (a, b) = (with.identify(short), without.identify(short));
+    assert!(
+        (malay_share(&a) - malay_share(&b)).abs() > 1e-4,
+        "{:?} vs {:?}",
+        a.top,
+        b.top
+    );
+    // Longer texts: exactly the same prediction.
+    for long in [ZSM, IND] {
+        assert_eq!(with.identify(long), without.identify(long), "{long}");
+    }
+}
