@@ -20,7 +20,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use sapu::langid::features::{
     for_each_affix_key, for_each_word, for_each_word_and_affix_key, for_each_word_key,
-    is_ngram_char, lower, ngram_key, subword_keys, word_bigram_keys, word_key,
+    is_ngram_char, lower, ngram_key, subword_keys, word_bigram_keys, word_key, SUBWORD_ORDERS,
 };
 
 /// Most frequent n-grams kept per language and order (orders 2..=5; unigrams are all kept).
@@ -547,6 +547,9 @@ struct Specialist {
     short_words: u32,
     /// Its coefficients, in [`specialist_inputs`] order.
     short: [f64; INPUTS],
+    /// The word-pair and sub-word weights only the short-text combination reads (times its
+    /// coefficients), sorted by key.
+    short_extra: Vec<(u32, i8)>,
 }
 
 /// Whether the shipped coverage test also requires that the text has no regional word
@@ -1024,6 +1027,22 @@ const SHIPPED: SpecParams = SpecParams {
 /// ([`choose_short_combination`], session 9).
 const SHIPPED_SHORT: bool = true;
 
+/// The features of the short-text combination: the sentence combination's plus word pairs
+/// (own coefficient, pairs in >= 5 documents) and sub-word n-grams of every uncapitalised
+/// word (session 9: on texts of a few words their cost does not matter).
+const SHORT_PARAMS: SpecParams = SpecParams {
+    bigrams: true,
+    pair_min: 5.0,
+    pairs_own: true,
+    subword: 1,
+    sub_orders: SUBWORD_ORDERS,
+    ..SHIPPED
+};
+
+/// Whether the shipped short-text combination reads [`SHORT_PARAMS`]' word pairs and
+/// sub-words (else only the sentence combination's features).
+const SHIPPED_SHORT_EXTRA: bool = true;
+
 /// Whether the shipped specialist drops mislabelled training documents first
 /// ([`drop_mislabelled`]).
 const SHIPPED_CLEAN: bool = true;
@@ -1306,16 +1325,42 @@ fn train_specialist(udhr_dir: &Path) -> Result<Specialist> {
         docs
     };
     let broad = broad_evidence(&docs);
-    let full = folds(&docs, SHIPPED, &broad);
+    // The short combination's features include the sentence one's (same word and affix
+    // tables), so one set of folds serves both; the sentence combination uses only its own
+    // inputs.
+    let sp = if SHIPPED_SHORT_EXTRA {
+        SHORT_PARAMS
+    } else {
+        SHIPPED
+    };
+    let full = folds(&docs, sp, &broad);
     let (coef, acc) = fit_combination(&full, SHIPPED);
     let (short_words, short) = if SHIPPED_SHORT {
-        choose_short_combination(&full, &coef, &docs, SHIPPED)
+        choose_short_combination(&full, &coef, &docs, sp)
     } else {
         (0, [0.0; INPUTS])
     };
     let all: Vec<&SpecDoc> = docs.iter().collect();
-    let (words, affixes, _, _) = fit_specialist(&all, SHIPPED);
+    let (words, affixes, pairs, subwords) = fit_specialist(&all, sp);
     let quantise = |w: f64| (w * SCALE).round().clamp(-127.0, 127.0) as i8;
+    let mut short_extra: Vec<(u32, i8)> = if short_words > 0 {
+        pairs
+            .iter()
+            .map(|(&k, &w)| (k, quantise(w * short[6])))
+            .chain(subwords.iter().map(|(&k, &w)| (k, quantise(w * short[8]))))
+            .filter(|e| e.1 != 0)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    short_extra.sort();
+    short_extra.dedup_by_key(|w| w.0);
+    eprintln!(
+        "specialist: short texts also read {} word pairs and {} sub-words ({} table entries)",
+        pairs.len(),
+        subwords.len(),
+        short_extra.len()
+    );
     let mut table: Vec<(u32, i8)> = words
         .iter()
         .map(|(&k, &w)| (k, quantise(w * coef[0])))
@@ -1364,11 +1409,13 @@ fn train_specialist(udhr_dir: &Path) -> Result<Specialist> {
             short[3],
             short[4],
             short[5],
-            0.0,
-            0.0,
-            0.0,
-            0.0,
+            // Pair and sub-word weights are stored times their coefficients.
+            1.0,
+            short[7],
+            1.0,
+            short[9],
         ],
+        short_extra,
     })
 }
 
@@ -1586,6 +1633,14 @@ fn encode_specialist(specialist: &Specialist, out: &mut Vec<u8>) {
             for x in &specialist.short[..6] {
                 out.extend_from_slice(&(*x as f32).to_le_bytes());
             }
+            for x in [specialist.short[7], specialist.short[9]] {
+                out.extend_from_slice(&(x as f32).to_le_bytes());
+            }
+            out.extend_from_slice(&(specialist.short_extra.len() as u32).to_le_bytes());
+            for (k, w) in &specialist.short_extra {
+                out.extend_from_slice(&k.to_le_bytes());
+                out.push(*w as u8);
+            }
         }
     }
 }
@@ -1748,6 +1803,7 @@ fn validate_routing(root: &Path) -> Result<()> {
         regional_words: Vec::new(),
         short_words: 0,
         short: [0.0; INPUTS],
+        short_extra: Vec::new(),
     };
     let bytes = encode(&tables, &empty);
     let half =

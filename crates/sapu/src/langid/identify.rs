@@ -17,9 +17,12 @@
 use std::sync::OnceLock;
 
 use super::features::{
-    for_each_ngram_ascii_short, for_each_word_and_affix_key, ASCII_SHORT, MAX_ORDER,
+    for_each_ngram_ascii_short, for_each_word, for_each_word_and_affix_key, subword_keys,
+    word_bigram_key, ASCII_SHORT, MAX_ORDER, SUBWORD_ORDERS,
 };
-use super::model::{prefetch, Hit, Model, MAX_LANGS, MAX_STRIDE, MODEL_BYTES, ROW_BLOCK};
+use super::model::{
+    prefetch, Hit, Model, WordTable, MAX_LANGS, MAX_STRIDE, MODEL_BYTES, ROW_BLOCK,
+};
 
 /// Chunk size, in bytes, for the per-chunk votes (about two sentences).
 pub const CHUNK_BYTES: usize = 400;
@@ -787,15 +790,17 @@ const MAX_AFFIXES: usize = 5 * MAX_WORDS;
 /// weight and the prior. Words beyond the first [`MAX_WORDS`] are not read.
 fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 {
     let mut seen = [0u32; MAX_WORDS];
+    let mut capital = [false; MAX_WORDS];
     let mut len = 0usize;
     let mut affixes = [0u32; MAX_AFFIXES];
     let mut n_affixes = 0usize;
     for w in windows.iter().flatten() {
         for_each_word_and_affix_key(
             w,
-            |k, _| {
+            |k, cap| {
                 if len < MAX_WORDS {
                     seen[len] = k;
+                    capital[len] = cap;
                     len += 1;
                 }
             },
@@ -807,16 +812,25 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
             },
         );
     }
-    let (words, known_words) = known_sum(m, &mut seen[..len]);
-    let (affix_sum, known_affixes) = known_sum(m, &mut affixes[..n_affixes]);
-    let logit = if len <= m.short_words {
+    let short = len <= m.short_words;
+    // Word pairs and sub-words of a short text, read before `known_sum` reorders `seen`.
+    let extra = if short {
+        short_extra(m, windows, &seen[..len], &capital[..len])
+    } else {
+        0.0
+    };
+    let (words, known_words) = known_sum(&m.words, m.scale, &mut seen[..len]);
+    let (affix_sum, known_affixes) = known_sum(&m.words, m.scale, &mut affixes[..n_affixes]);
+    let logit = if short {
         // A short text (session 9): the combination fitted on six-word pieces of held-out
-        // sentences, which weighs the words more and the broad model less.
-        let [word, bias, affix, affix_bias, broad_weight, prior] = m.short;
+        // sentences, which weighs the words more and the broad model less and also reads
+        // word pairs and sub-words.
+        let [word, bias, affix, affix_bias, broad_weight, prior, _, _] = m.short;
         prior
             + broad_weight * broad
             + (word * words + bias * known_words)
             + (affix * affix_sum + affix_bias * known_affixes)
+            + extra
     } else {
         let mut logit = m.prior + m.broad_weight * broad;
         logit += words + known_words * m.bias;
@@ -826,13 +840,38 @@ fn malay_probability(m: &Model, windows: &[Option<&str>; 3], broad: f32) -> f32 
     1.0 / (1.0 + (-logit).exp())
 }
 
-/// Over the distinct keys of `keys` the table lists: the sum of their weights (nats) and how
-/// many they are.
+/// The short-text combination's word-pair and sub-word terms: the weights of the distinct
+/// pairs of consecutive uncapitalised words and of the distinct sub-word n-grams of the
+/// uncapitalised words (both already times their coefficients), plus a bias per known one.
+/// Out of line and allocating: only texts of a few words come here.
+#[inline(never)]
+fn short_extra(m: &Model, windows: &[Option<&str>; 3], seen: &[u32], capital: &[bool]) -> f32 {
+    let mut pairs: Vec<u32> = (1..seen.len())
+        .filter(|&i| !capital[i - 1] && !capital[i])
+        .map(|i| word_bigram_key(seen[i - 1], seen[i]))
+        .collect();
+    let mut subwords = Vec::new();
+    let mut buf = String::new();
+    let (lo, hi) = SUBWORD_ORDERS;
+    for w in windows.iter().flatten() {
+        for_each_word(w, &mut buf, |word, cap| {
+            if !cap {
+                subword_keys(word, lo, hi, |k| subwords.push(k));
+            }
+        });
+    }
+    let (pair_sum, known_pairs) = known_sum(&m.short_extra, m.scale, &mut pairs);
+    let (sub_sum, known_subwords) = known_sum(&m.short_extra, m.scale, &mut subwords);
+    pair_sum + m.short[6] * known_pairs + sub_sum + m.short[7] * known_subwords
+}
+
+/// Over the distinct keys of `keys` the table lists: the sum of their weights (nats: the
+/// stored weight over `scale`) and how many they are.
 ///
 /// The keys are made distinct with a small open-addressed set (sorting them cost more), then
 /// looked up with the table slots a few keys ahead already on their way (each look-up is a
 /// cache miss). The quantised weights are summed as integers, so the order does not matter.
-fn known_sum(m: &Model, keys: &mut [u32]) -> (f32, f32) {
+fn known_sum(table: &WordTable, scale: f32, keys: &mut [u32]) -> (f32, f32) {
     let cap = (keys.len() * 2).next_power_of_two().max(16);
     let distinct = DISTINCT.with(|set| {
         let mut set = set.borrow_mut();
@@ -866,19 +905,19 @@ fn known_sum(m: &Model, keys: &mut [u32]) -> (f32, f32) {
     });
     let keys = &keys[..distinct];
     for &k in keys.iter().take(WORD_PREFETCH) {
-        m.words.prefetch(k);
+        table.prefetch(k);
     }
     let (mut sum, mut known) = (0i32, 0u32);
     for (i, &k) in keys.iter().enumerate() {
         if let Some(&ahead) = keys.get(i + WORD_PREFETCH) {
-            m.words.prefetch(ahead);
+            table.prefetch(ahead);
         }
-        if let Some(w) = m.words.get(k) {
+        if let Some(w) = table.get(k) {
             sum += w;
             known += 1;
         }
     }
-    (sum as f32 / m.scale, known as f32)
+    (sum as f32 / scale, known as f32)
 }
 
 thread_local! {

@@ -18,7 +18,8 @@
 //! u32 R; R x { u32 word key }                               (regional words, sorted)
 //! optional after it, the short-text combination (absent: none):
 //! u32 N (texts of at most N words use it); f32 word scale, f32 bias, f32 affix scale,
-//! f32 affix bias, f32 broad weight, f32 prior
+//! f32 affix bias, f32 broad weight, f32 prior, f32 word-pair bias, f32 sub-word bias
+//! u32 E; E x { u32 key, i8 weight }                         (word pairs and sub-words, short texts only)
 //! ```
 
 use super::features::{ascii_short_ngram, ngram_key, ASCII_SHORT, MAX_ORDER};
@@ -53,8 +54,15 @@ pub(crate) struct Model {
     /// Texts of at most this many words use `short` instead (0: never).
     pub short_words: usize,
     /// The specialist's combination for short texts: [word scale (times the stored word
-    /// weights), bias, affix scale, affix bias, broad weight, prior].
-    pub short: [f32; 6],
+    /// weights), bias, affix scale, affix bias, broad weight, prior, bias per known word pair,
+    /// bias per known sub-word].
+    pub short: [f32; 8],
+    /// Word-pair and sub-word weights (see `features::word_bigram_key`,
+    /// `features::subword_keys`) that only short texts read.
+    pub short_extra: WordTable,
+    /// Byte offset of the short-text section in the model file (its length when it has none).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub short_offset: usize,
     /// The Indonesian/Malay vocabulary of the routing's coverage test (weights unused).
     pub vocabulary: WordTable,
     /// Coverage (share of a text's distinct uncapitalised words in `vocabulary`) at which a
@@ -150,7 +158,9 @@ impl Model {
         let (mut vocabulary, mut coverage_min, mut coverage_factor) =
             (Vec::new(), f32::INFINITY, 1.0);
         let mut regional_words = Vec::new();
-        let (mut short_words, mut short) = (0usize, [0f32; 6]);
+        let (mut short_words, mut short) = (0usize, [0f32; 8]);
+        let mut short_extra = Vec::new();
+        let mut short_offset = bytes.len();
         if r.pos < bytes.len() {
             let n = r.u32() as usize;
             vocabulary = (0..n).map(|_| (r.u32(), 0i8)).collect();
@@ -159,10 +169,18 @@ impl Model {
             let n = r.u32() as usize;
             regional_words = (0..n).map(|_| (r.u32(), 0i8)).collect();
             if r.pos < bytes.len() {
+                short_offset = r.pos;
                 short_words = r.u32() as usize;
                 for x in &mut short {
                     *x = r.f32();
                 }
+                let n = r.u32() as usize;
+                short_extra = (0..n)
+                    .map(|_| {
+                        let k = r.u32();
+                        (k, r.take(1)[0] as i8)
+                    })
+                    .collect();
             }
         }
         assert_eq!(r.pos, bytes.len(), "langid model: trailing bytes");
@@ -215,6 +233,8 @@ impl Model {
             prior,
             short_words,
             short,
+            short_extra: WordTable::new(&short_extra),
+            short_offset,
             vocabulary: WordTable::new(&vocabulary),
             coverage_min,
             coverage_factor,

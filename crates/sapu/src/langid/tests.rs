@@ -410,8 +410,9 @@ fn stage_regional_test_is_on_by_default_and_can_be_turned_off() {
 
 #[test]
 fn short_texts_use_their_own_combination_and_long_ones_do_not() {
-    // The model's last section is the short-text combination: a word count (u32) and six
-    // f32 coefficients. Without it, every text uses the sentence combination.
+    // The model's last section is the short-text combination (a word count, its
+    // coefficients, its word-pair and sub-word weights). Without it, every text uses the
+    // sentence combination.
     let bytes = model::MODEL_BYTES;
     let decoded = model::Model::decode(bytes);
     assert!(
@@ -420,7 +421,8 @@ fn short_texts_use_their_own_combination_and_long_ones_do_not() {
         decoded.short_words
     );
     let with = Identifier::with_model_bytes(DEFAULT_SAMPLE_BYTES, bytes);
-    let without = Identifier::with_model_bytes(DEFAULT_SAMPLE_BYTES, &bytes[..bytes.len() - 28]);
+    let without =
+        Identifier::with_model_bytes(DEFAULT_SAMPLE_BYTES, &bytes[..decoded.short_offset]);
     // At most `short_words` words: scored differently.
     let short = "Saya tidak tahu apa yang terjadi.";
     let (a, b) = (with.identify(short), without.identify(short));
@@ -431,7 +433,10 @@ fn short_texts_use_their_own_combination_and_long_ones_do_not() {
         b.top
     );
     // Longer texts: exactly the same prediction.
-    for long in [ZSM, IND] {
-        assert_eq!(with.identify(long), without.identify(long), "{long}");
+    for long in [format!("{ZSM} {ZSM}"), format!("{IND} {IND}")] {
+        let mut n = 0;
+        features::for_each_word_key(&long, |_| n += 1);
+        assert!(n > decoded.short_words, "{n} words");
+        assert_eq!(with.identify(&long), without.identify(&long), "{long}");
     }
 }
