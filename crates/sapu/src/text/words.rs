@@ -498,6 +498,8 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
     let bytes = text.as_bytes();
     let mut i = 0;
     let n = bytes.len();
+    #[cfg(target_arch = "x86_64")]
+    let mut window = Window::load(bytes, 0);
     while i < n {
         // skip whitespace
         let class = BYTE_CLASS[usize::from(bytes[i])];
@@ -514,19 +516,16 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         }
         // find the end of the chunk, collecting the classes of its bytes
         let start = i;
+        #[cfg_attr(target_arch = "x86_64", allow(unused_mut))]
         let mut seen = 0u8;
-        // Sixteen bytes at a time while they are ASCII and not whitespace (most chunks end
-        // within the first sixteen); the byte loop below takes over at the first byte that
-        // may end the chunk (or is not ASCII) and near the end of the text.
+        // The run of ASCII non-whitespace bytes from a 64-byte window classified once for
+        // several chunks (most chunks end within it); the byte loop below takes over at the
+        // first byte that may end the chunk (or is not ASCII) and after a longer run.
         #[cfg(target_arch = "x86_64")]
-        while let Some(block) = bytes.get(i..i + 16) {
-            // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
-            let (len, classes) = unsafe { ascii_run16(block) };
+        {
+            let (len, classes) = window.run(bytes, i);
             seen |= classes;
             i += len;
-            if len < 16 {
-                break;
-            }
         }
         while i < n {
             let class = BYTE_CLASS[usize::from(bytes[i])];
@@ -548,7 +547,10 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
         let plain = seen & (OTHER | MULTI) == 0;
         let digits = seen & DIGIT != 0;
         let letters = seen & LETTER != 0;
-        let chunk = &text[start..i];
+        debug_assert!(text.is_char_boundary(start) && text.is_char_boundary(i));
+        // SAFETY: `start` is the first byte of a character (the whitespace skip stops at one)
+        // and `i` the end of the text or the first byte of a whitespace character.
+        let chunk = unsafe { text.get_unchecked(start..i) };
         if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
             // alone or digits alone; only a special case can split it.
@@ -574,13 +576,91 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
     }
 }
 
-/// The leading run of `block`'s bytes that are ASCII but neither whitespace nor another control
-/// character below `!` (the chunk scan's byte loop decides about those), and the [`BYTE_CLASS`]
-/// bits of that run or'ed together: SSE2 compares classify all sixteen bytes at once.
+/// Sixty-four bytes of text classified with SSE2 compares: one bit per byte for the bytes that
+/// may end a chunk (whitespace, other control characters below `!`, non-ASCII bytes), for ASCII
+/// letters and for ASCII digits. [`split_words`] keeps one and reloads it only when a chunk
+/// runs past it.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    /// Offset in the text of the window's first byte.
+    at: usize,
+    /// Whether the window reaches the end of the text (bits past it are stops).
+    tail: bool,
+    stop: u64,
+    letter: u64,
+    digit: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Window {
+    /// The window starting at `i`, or the text's last 64 bytes when fewer follow `i` (the whole
+    /// text, padded with spaces, when it is shorter than 64 bytes).
+    fn load(bytes: &[u8], i: usize) -> Window {
+        let n = bytes.len();
+        let mut pad = [b' '; 64];
+        let (at, block) = if i + 64 <= n {
+            (i, &bytes[i..i + 64])
+        } else if n >= 64 {
+            (n - 64, &bytes[n - 64..])
+        } else {
+            pad[..n].copy_from_slice(bytes);
+            (0, &pad[..])
+        };
+        let (mut stop, mut letter, mut digit) = (0u64, 0u64, 0u64);
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
+            let (s, l, d) = unsafe { classify16(&block[16 * k..16 * k + 16]) };
+            stop |= u64::from(s) << (16 * k);
+            letter |= u64::from(l) << (16 * k);
+            digit |= u64::from(d) << (16 * k);
+        }
+        Window {
+            at,
+            tail: at + 64 >= n,
+            stop,
+            letter,
+            digit,
+        }
+    }
+
+    /// The leading run of ASCII bytes from `i` (at or after the window's start) that are
+    /// neither whitespace nor another control character, as far as the window (reloaded at `i`
+    /// when the run reaches its end) shows it, and the [`BYTE_CLASS`] bits of that run or'ed
+    /// together.
+    #[inline]
+    fn run(&mut self, bytes: &[u8], i: usize) -> (usize, u8) {
+        let mut off = i - self.at;
+        let mut rest = if off < 64 { self.stop >> off } else { 0 };
+        if rest == 0 && !(self.tail && off < 64) {
+            *self = Window::load(bytes, i);
+            off = i - self.at;
+            rest = self.stop >> off;
+        }
+        let len = if rest == 0 {
+            64 - off
+        } else {
+            rest.trailing_zeros() as usize
+        };
+        if len == 0 {
+            return (0, 0);
+        }
+        let mask = u64::MAX >> (64 - len);
+        let letter = (self.letter >> off) & mask;
+        let digit = (self.digit >> off) & mask;
+        let classes = (u8::from(letter != 0) * LETTER)
+            | (u8::from(digit != 0) * DIGIT)
+            | (u8::from(letter | digit != mask) * OTHER);
+        (len, classes)
+    }
+}
+
+/// Masks of `block`'s sixteen bytes: those that may end a chunk (below `!` or not ASCII), ASCII
+/// letters, ASCII digits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
-fn ascii_run16(block: &[u8]) -> (usize, u8) {
+fn classify16(block: &[u8]) -> (u16, u16, u16) {
     use std::arch::x86_64::*;
     let half = |k: usize| {
         let mut a = [0u8; 8];
@@ -589,7 +669,7 @@ fn ascii_run16(block: &[u8]) -> (usize, u8) {
     };
     let v = _mm_set_epi64x(half(8), half(0));
     let splat = |b: u8| _mm_set1_epi8(b as i8);
-    let mask = |m: __m128i| _mm_movemask_epi8(m) as u32;
+    let mask = |m: __m128i| _mm_movemask_epi8(m) as u16;
     // Signed compares: a byte from 0x80 up is negative, so below `!` too.
     let stop = mask(_mm_cmplt_epi8(v, splat(b'!')));
     let lower = _mm_or_si128(v, splat(0x20));
@@ -601,19 +681,7 @@ fn ascii_run16(block: &[u8]) -> (usize, u8) {
         _mm_cmpgt_epi8(v, splat(b'0' - 1)),
         _mm_cmplt_epi8(v, splat(b'9' + 1)),
     ));
-    let len = (stop | 1 << 16).trailing_zeros() as usize;
-    let run = (1u32 << len) - 1;
-    let mut classes = 0;
-    if letter & run != 0 {
-        classes |= LETTER;
-    }
-    if digit & run != 0 {
-        classes |= DIGIT;
-    }
-    if (letter | digit) & run != run {
-        classes |= OTHER;
-    }
-    (len, classes)
+    (stop, letter, digit)
 }
 
 /// Chunks remembered per thread and rule set, with their tokens as `(offset, length)` pairs in
@@ -1224,20 +1292,39 @@ mod tests {
 
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn ascii_run16_agrees_with_the_byte_classes() {
-        let text = "Hello, world! 2024-05-01 (café) tab\there\x01ctl URL:https://x.id/a?b=1 \u{a0}nbsp {}[]|~`^_ 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        let b = text.as_bytes();
-        for at in 0..b.len() - 16 {
-            let block = &b[at..at + 16];
-            let len = block
-                .iter()
-                .position(|&c| !(b'!'..0x80).contains(&c))
-                .unwrap_or(16);
-            let classes = block[..len]
-                .iter()
-                .fold(0, |acc, &c| acc | BYTE_CLASS[usize::from(c)]);
-            // SAFETY: SSE2 is part of every x86-64 CPU.
-            assert_eq!(unsafe { ascii_run16(block) }, (len, classes), "at {at}");
+    fn window_runs_agree_with_the_byte_classes() {
+        let base = "Hello, world! 2024-05-01 (café) tab\there\x01ctl URL:https://x.id/a?b=1 \u{a0}nbsp {}[]|~`^_ 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\x7f@[`{/:";
+        let long = format!("{base} {}x {base}", "a".repeat(70));
+        for text in [
+            base,
+            &long,
+            "short",
+            "",
+            "a b\u{3000}c",
+            "x".repeat(64).as_str(),
+        ] {
+            let b = text.as_bytes();
+            // from every position, with a window loaded at every earlier position
+            for from in 0..=b.len().min(80) {
+                let mut w = Window::load(b, from);
+                for at in from..b.len() {
+                    let want_len = b[at..]
+                        .iter()
+                        .position(|&c| !(b'!'..0x80).contains(&c))
+                        .unwrap_or(b.len() - at);
+                    let (len, classes) = w.run(b, at);
+                    // the whole run when it is shorter than a window, else a part of it
+                    if want_len < 64 {
+                        assert_eq!(len, want_len, "{text:?} {from} {at}");
+                    } else {
+                        assert!(len > 0 && len <= want_len, "{text:?} {from} {at}");
+                    }
+                    let want_classes = b[at..at + len]
+                        .iter()
+                        .fold(0, |acc, &c| acc | BYTE_CLASS[usize::from(c)]);
+                    assert_eq!(classes, want_classes, "{text:?} {from} {at}");
+                }
+            }
         }
     }
 
