@@ -267,47 +267,11 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     let n_words = ws.len();
 
     // 1. word count, over words with a non-punctuation character; words with a letter
-    let mut n_content = 0u64;
-    let mut content_chars = 0u64;
-    let mut n_alpha = 0usize;
-    let (word_text, bytes) = (ws.text(), ws.text().as_bytes());
-    for span in ws.spans() {
-        let wb = &bytes[span.clone()];
-        if wb.first().is_some_and(u8::is_ascii_alphabetic) {
-            // Most words: an ASCII letter first makes the word content and alphabetic
-            // whatever follows; only its characters are left to count.
-            n_content += 1;
-            n_alpha += 1;
-            content_chars += if wb.is_ascii() {
-                wb.len() as u64
-            } else {
-                text::char_len(&word_text[span.clone()]) as u64
-            };
-            continue;
-        }
-        // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
-        let seen = wb
-            .iter()
-            .fold(0u8, |acc, &b| acc | BYTE_CLASS[usize::from(b)]);
-        let w = || &word_text[span.clone()];
-        let (content, alpha) = if seen & MULTI == 0 {
-            (seen & (LETTER | DIGIT) != 0, seen & LETTER != 0)
-        } else {
-            (
-                w().chars().any(|c| !chars::is_datatrove_punct(c)),
-                w().chars().any(chars::is_alpha),
-            )
-        };
-        if content {
-            n_content += 1;
-            content_chars += if seen & MULTI == 0 {
-                (span.end - span.start) as u64
-            } else {
-                text::char_len(w()) as u64
-            };
-        }
-        n_alpha += usize::from(alpha);
-    }
+    let WordClasses {
+        n_content,
+        content_chars,
+        n_alpha,
+    } = word_classes(ws);
     let short = r.min_doc_words > 0 && n_content < r.min_doc_words;
     if sig.check(Reason::ShortDoc.code(), n_content, short) {
         return;
@@ -421,6 +385,76 @@ fn measure_words(r: &Rules, text: &str, ws: Words<'_>, sig: &mut Signals) {
     );
 }
 
+/// Word counts of step 1 and 5.
+#[derive(Debug, PartialEq, Eq)]
+struct WordClasses {
+    /// Words with a character that is not punctuation.
+    n_content: u64,
+    /// Characters of those words.
+    content_chars: u64,
+    /// Words with a letter.
+    n_alpha: usize,
+}
+
+fn word_classes(ws: Words<'_>) -> WordClasses {
+    let mut n_content = 0u64;
+    let mut content_chars = 0u64;
+    let mut n_alpha = 0usize;
+    let (word_text, bytes) = (ws.text(), ws.text().as_bytes());
+    // The first non-ASCII byte at or after the current word: words come in text order, so a
+    // word ending before it is ASCII, without looking at its bytes.
+    let mut multi = text::next_non_ascii(bytes, 0);
+    for span in ws.spans() {
+        if span.start > multi {
+            multi = text::next_non_ascii(bytes, span.start);
+        }
+        let ascii = span.end <= multi;
+        let wb = &bytes[span.clone()];
+        if wb.first().is_some_and(u8::is_ascii_alphabetic) {
+            // Most words: an ASCII letter first makes the word content and alphabetic
+            // whatever follows; only its characters are left to count.
+            n_content += 1;
+            n_alpha += 1;
+            content_chars += if ascii {
+                wb.len() as u64
+            } else {
+                text::char_len(&word_text[span.clone()]) as u64
+            };
+            continue;
+        }
+        // One pass over an ASCII word: the classes of its bytes, or'ed (MULTI: not ASCII).
+        let seen = if ascii {
+            wb.iter()
+                .fold(0u8, |acc, &b| acc | BYTE_CLASS[usize::from(b)])
+        } else {
+            MULTI
+        };
+        let w = || &word_text[span.clone()];
+        let (content, alpha) = if seen & MULTI == 0 {
+            (seen & (LETTER | DIGIT) != 0, seen & LETTER != 0)
+        } else {
+            (
+                w().chars().any(|c| !chars::is_datatrove_punct(c)),
+                w().chars().any(chars::is_alpha),
+            )
+        };
+        if content {
+            n_content += 1;
+            content_chars += if seen & MULTI == 0 {
+                (span.end - span.start) as u64
+            } else {
+                text::char_len(w()) as u64
+            };
+        }
+        n_alpha += usize::from(alpha);
+    }
+    WordClasses {
+        n_content,
+        content_chars,
+        n_alpha,
+    }
+}
+
 /// A word of at most 8 bytes as one integer (zero-padded), with its length.
 #[inline]
 fn packed(w: &str) -> Option<(u64, usize)> {
@@ -515,6 +549,39 @@ mod tests {
     const WORDS: [&str; 8] = [
         "the", "cats", "and", "dogs", "have", "toys", "with", "bells",
     ];
+
+    #[test]
+    fn word_classes_match_a_character_by_character_count() {
+        let texts = [
+            "Hello, world! It's 2024-05-01 (café) — naïve façade… “quoted” words",
+            "ünïcödé first, then ascii; then 日本語のテキスト and 123 456 ### ... !!",
+            "tab\there\x01ctl\x7f URL:https://x.id/a?b=1 \u{a0}nbsp {}[]|~`^_ é é é",
+            "rumah-rumah besar, Rp50.000; 10km «guillemets» ¿qué? ¡sí! ½ ² ٣",
+            "",
+            "é",
+            "a",
+            ". , ; ...",
+        ];
+        let long = texts.join(" ").repeat(7);
+        for text in texts.iter().copied().chain([long.as_str()]) {
+            word_cache::with_words(text, crate::text::words::WordRules::English, |ws| {
+                let (mut n_content, mut content_chars, mut n_alpha) = (0u64, 0u64, 0usize);
+                for w in ws.iter() {
+                    if w.chars().any(|c| !chars::is_datatrove_punct(c)) {
+                        n_content += 1;
+                        content_chars += w.chars().count() as u64;
+                    }
+                    n_alpha += usize::from(w.chars().any(chars::is_alpha));
+                }
+                let want = WordClasses {
+                    n_content,
+                    content_chars,
+                    n_alpha,
+                };
+                assert_eq!(word_classes(ws), want, "{text:?}");
+            });
+        }
+    }
 
     /// `n` words cycling through `WORDS` (mean length 3.875 over whole cycles).
     fn prose(n: usize) -> String {

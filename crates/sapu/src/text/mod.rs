@@ -115,6 +115,24 @@ pub fn char_len(s: &str) -> usize {
     }
 }
 
+/// Offset of the first byte from `from` on that is not ASCII (`bytes.len()` if none): sixteen
+/// bytes per step, for walking a text's words in order and knowing which are ASCII.
+pub fn next_non_ascii(bytes: &[u8], from: usize) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let mut i = from;
+    while let Some(c) = bytes.get(i..i + 16) {
+        if (word(&c[..8]) | word(&c[8..])) & HIGH != 0 {
+            break;
+        }
+        i += 16;
+    }
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b >= 0x80))
+        .map_or(bytes.len(), |p| i + p)
+}
+
 /// Non-overlapping occurrences of `needle` in `haystack` (Python's `str.count`).
 pub fn count_occurrences(haystack: &str, needle: &str) -> usize {
     memchr::memmem::find_iter(haystack.as_bytes(), needle.as_bytes()).count()
