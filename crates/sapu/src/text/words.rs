@@ -572,8 +572,117 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
                 continue;
             }
         }
-        tokenize_chunk_cached(chunk, rules, specials, out, &mut suffixes);
+        if chunk.len() <= 16 {
+            short_chunk_cached(bytes, start, chunk, rules, specials, out, &mut suffixes);
+        } else {
+            tokenize_chunk_cached(chunk, rules, specials, out, &mut suffixes);
+        }
     }
+}
+
+/// A chunk of up to 16 bytes (zero-padded, as two integers) and its tokens as `(offset,
+/// length)` pairs, in the direct-mapped [`SHORT_CHUNKS`] table.
+#[derive(Clone, Copy, Default)]
+struct ShortChunk {
+    a: u64,
+    b: u64,
+    /// Length of the chunk (0: empty slot).
+    len: u8,
+    n: u8,
+    pieces: [(u8, u8); SHORT_PIECES],
+}
+
+/// Most tokens a [`ShortChunk`] holds (chunks with more are not remembered there).
+const SHORT_PIECES: usize = 6;
+/// Slots per rule set: `1 << SHORT_BITS`.
+const SHORT_BITS: u32 = 12;
+
+thread_local! {
+    /// Short chunks remembered per thread, `1 << SHORT_BITS` slots per rule set (allocated on
+    /// first use): a lookup is a multiply and two compares, no hashing of the bytes one by one
+    /// and no probing, in front of [`ChunkCache`].
+    static SHORT_CHUNKS: std::cell::RefCell<Vec<ShortChunk>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The bytes `start..start + len` (`len` at most 16) of `bytes` as two zero-padded integers.
+#[inline]
+fn short_key(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
+    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let (a, b) = match bytes.get(start..start + 16) {
+        Some(block) => (word(&block[..8]), word(&block[8..])),
+        None => {
+            let mut k = [0u8; 16];
+            k[..len].copy_from_slice(&bytes[start..start + len]);
+            (word(&k[..8]), word(&k[8..]))
+        }
+    };
+    // the first `n` bytes of `x` (n at most 8)
+    let keep = |x: u64, n: usize| {
+        if n >= 8 {
+            x
+        } else {
+            x & ((1u64 << (8 * n)) - 1)
+        }
+    };
+    (keep(a, len), keep(b, len.saturating_sub(8)))
+}
+
+/// [`tokenize_chunk_cached`] for a chunk of at most 16 bytes starting at `start` of `bytes`,
+/// through the [`SHORT_CHUNKS`] table.
+fn short_chunk_cached<'a>(
+    bytes: &[u8],
+    start: usize,
+    chunk: &'a str,
+    rules: WordRules,
+    specials: &Specials,
+    out: &mut Vec<&'a str>,
+    suffixes: &mut Vec<&'a str>,
+) {
+    let len = chunk.len();
+    let (a, b) = short_key(bytes, start, len);
+    let mix = (a ^ b.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let slot = ((rules as usize) << SHORT_BITS) + (mix >> (64 - SHORT_BITS)) as usize;
+    let hit = SHORT_CHUNKS.with(|cell| {
+        let table = cell.try_borrow().ok()?;
+        let e = table.get(slot)?;
+        (e.a == a && e.b == b && usize::from(e.len) == len).then_some(*e)
+    });
+    if let Some(e) = hit {
+        for &(o, l) in &e.pieces[..usize::from(e.n)] {
+            let (o, l) = (usize::from(o), usize::from(l));
+            debug_assert!(chunk.is_char_boundary(o) && chunk.is_char_boundary(o + l));
+            // SAFETY: the chunk has the bytes of the one these pieces were cut from (both
+            // integers and the length compared equal), so they end on character boundaries.
+            out.push(unsafe { chunk.get_unchecked(o..o + l) });
+        }
+        return;
+    }
+    let first = out.len();
+    tokenize_chunk_cached(chunk, rules, specials, out, suffixes);
+    let pieces = &out[first..];
+    if pieces.len() > SHORT_PIECES {
+        return;
+    }
+    let mut e = ShortChunk {
+        a,
+        b,
+        len: len as u8,
+        n: pieces.len() as u8,
+        ..ShortChunk::default()
+    };
+    let base = chunk.as_ptr() as usize;
+    for (slot, p) in e.pieces.iter_mut().zip(pieces) {
+        *slot = ((p.as_ptr() as usize - base) as u8, p.len() as u8);
+    }
+    SHORT_CHUNKS.with(|cell| {
+        if let Ok(mut table) = cell.try_borrow_mut() {
+            if table.is_empty() {
+                table.resize(3 << SHORT_BITS, ShortChunk::default());
+            }
+            table[slot] = e;
+        }
+    });
 }
 
 /// Sixty-four bytes of text classified with SSE2 compares: one bit per byte for the bytes that
@@ -1324,6 +1433,50 @@ mod tests {
                         .fold(0, |acc, &c| acc | BYTE_CLASS[usize::from(c)]);
                     assert_eq!(classes, want_classes, "{text:?} {from} {at}");
                 }
+            }
+        }
+    }
+
+    /// Every chunk through [`tokenize_chunk`] alone: no fast path, no cache.
+    fn words_plain(text: &str, rules: WordRules) -> Vec<&str> {
+        let (mut out, mut suffixes) = (Vec::new(), Vec::new());
+        let mut start = None;
+        for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+            match (is_space(c), start) {
+                (true, Some(s)) => {
+                    tokenize_chunk(
+                        &text[s..i],
+                        rules,
+                        rules.specials(),
+                        &mut out,
+                        &mut suffixes,
+                    );
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_paths_and_caches_split_like_the_rules() {
+        let text = "Hello, world! The U.S. economy. don't stop (see https://example.com/a.b). \
+            well-known 3-4 e-mail 10km $5 ...wait end.Start John's USA. café, naïve—dash \
+            “quoted” ‘single’ «guillemets» ¿qué? 日本語。 anak-anak buku-nya Rp50.000 #pilpres \
+            Jakarta-Bandung tab\there\x01ctl\x7f a,b a.B 1+2 x/y 5% (a) [b] {c} <d> \
+            e.g. i.e. etc. Mr. Dr. U.K. 3:30pm 10am cannot gonna can't it's I'm we'll \
+            \u{a0}nbsp\u{3000}ideographic \u{2028}sep aaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb, \
+            ccccccccccccccccc, ----- ..... !!!!! ?!?! :-) ;-) <3 1,000,000 3.14 -5 +7 ~8";
+        for rules in [WordRules::English, WordRules::Indonesian, WordRules::Malay] {
+            let want = words_plain(text, rules);
+            // twice: the second time the chunk caches answer
+            assert_eq!(words(text, rules), want, "{rules:?}");
+            assert_eq!(words(text, rules), want, "{rules:?}");
+            // each chunk at the very end of a text (short keys copied, not loaded)
+            for w in text.split_whitespace().take(60) {
+                assert_eq!(words(w, rules), words_plain(w, rules), "{w:?} {rules:?}");
             }
         }
     }
