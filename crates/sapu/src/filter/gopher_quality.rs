@@ -459,17 +459,34 @@ fn word_classes(ws: Words<'_>) -> WordClasses {
 #[inline]
 fn packed(w: &str) -> Option<(u64, usize)> {
     let b = w.as_bytes();
-    (b.len() <= 8).then(|| {
-        let mut a = [0u8; 8];
-        a[..b.len()].copy_from_slice(b);
-        (u64::from_le_bytes(a), b.len())
-    })
+    let n = b.len();
+    // Two overlapping loads (the bytes they share are the same), no copy.
+    let le4 = |k: usize| u64::from(u32::from_le_bytes([b[k], b[k + 1], b[k + 2], b[k + 3]]));
+    let v = match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(b[0])
+                | u64::from(b[n / 2]) << (8 * (n / 2))
+                | u64::from(b[n - 1]) << (8 * (n - 1))
+        }
+        4..=8 => le4(0) | le4(n - 4) << (8 * (n - 4)),
+        _ => return None,
+    };
+    Some((v, n))
+}
+
+/// Bit of [`StopWords::filter`] for a packed word.
+#[inline]
+fn filter_bit(p: (u64, usize)) -> u64 {
+    1 << ((p.0 ^ p.1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// Stop words ready to be looked up: those of up to 8 bytes as integers, longer ones as strings.
 #[derive(Debug, Clone)]
 struct StopWords {
     short: Vec<(u64, usize)>,
+    /// One bit per stop word of `short` ([`filter_bit`]): most words are rejected by it.
+    filter: u64,
     long: Vec<String>,
     max_len: usize,
 }
@@ -477,8 +494,10 @@ struct StopWords {
 impl StopWords {
     /// From a list free of duplicates.
     fn new(words: &[String]) -> Self {
+        let short: Vec<(u64, usize)> = words.iter().filter_map(|s| packed(s)).collect();
         StopWords {
-            short: words.iter().filter_map(|s| packed(s)).collect(),
+            filter: short.iter().fold(0, |f, &p| f | filter_bit(p)),
+            short,
             long: words.iter().filter(|s| s.len() > 8).cloned().collect(),
             max_len: words.iter().map(String::len).max().unwrap_or(0),
         }
@@ -505,6 +524,7 @@ impl StopWords {
                 continue;
             }
             let hit = match packed(w) {
+                Some(p) if self.filter & filter_bit(p) == 0 => continue,
                 Some(p) => self.short.iter().position(|&s| s == p),
                 None => self
                     .long
@@ -549,6 +569,32 @@ mod tests {
     const WORDS: [&str; 8] = [
         "the", "cats", "and", "dogs", "have", "toys", "with", "bells",
     ];
+
+    #[test]
+    fn packed_words_are_the_zero_padded_bytes() {
+        let text = "abcdefghi\0é";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let Some(w) = text.get(start..end) else {
+                    continue;
+                };
+                let want = (w.len() <= 8).then(|| {
+                    let mut a = [0u8; 8];
+                    a[..w.len()].copy_from_slice(w.as_bytes());
+                    (u64::from_le_bytes(a), w.len())
+                });
+                assert_eq!(packed(w), want, "{w:?}");
+            }
+        }
+        let list: Vec<String> = ["the", "a", "and", "eight888", "ninebytes", "é"]
+            .map(String::from)
+            .into();
+        let sw = StopWords::new(&list);
+        let ws = "the cat and a dog ate eight888 ninebytes é the and ninebyte th e";
+        assert_eq!(sw.count(ws.split(' '), false, u64::MAX), 8);
+        assert_eq!(sw.count(ws.split(' '), true, u64::MAX), 6);
+        assert_eq!(sw.count(ws.split(' '), true, 2), 2);
+    }
 
     #[test]
     fn word_classes_match_a_character_by_character_count() {

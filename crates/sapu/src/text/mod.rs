@@ -133,18 +133,35 @@ impl<'a> Iterator for PythonLines<'a> {
     }
 }
 
+/// Whether `b` is an ASCII byte that is not whitespace (nor another byte below `!`): a string
+/// starting (ending) with one has nothing to strip at that end.
+#[inline]
+fn ascii_solid(b: Option<&u8>) -> bool {
+    b.is_some_and(|&b| (b'!'..0x80).contains(&b))
+}
+
 /// Python's `str.strip()`: trim characters for which `str.isspace` holds.
 pub fn py_strip(s: &str) -> &str {
+    let b = s.as_bytes();
+    if ascii_solid(b.first()) && ascii_solid(b.last()) {
+        return s;
+    }
     s.trim_matches(chars::is_space)
 }
 
 /// Python's `str.lstrip()`.
 pub fn py_lstrip(s: &str) -> &str {
+    if ascii_solid(s.as_bytes().first()) {
+        return s;
+    }
     s.trim_start_matches(chars::is_space)
 }
 
 /// Python's `str.rstrip()`.
 pub fn py_rstrip(s: &str) -> &str {
+    if ascii_solid(s.as_bytes().last()) {
+        return s;
+    }
     s.trim_end_matches(chars::is_space)
 }
 
@@ -254,6 +271,27 @@ mod tests {
                         let got: Vec<&str> = python_lines(&text).collect();
                         assert_eq!(got, splitlines_plain(&text), "{text:?}");
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strips_like_trimming_every_python_space() {
+        let ends = [
+            "", " ", "\t", "\x1f", "\x01", "\x7f", "!", "a", "\u{a0}", "\u{3000}", "é", "\u{85}",
+        ];
+        for a in ends {
+            for b in ends {
+                for mid in ["", "x", " x y ", "\u{2028}"] {
+                    let s = format!("{a}{mid}{b}");
+                    assert_eq!(py_strip(&s), s.trim_matches(chars::is_space), "{s:?}");
+                    assert_eq!(
+                        py_lstrip(&s),
+                        s.trim_start_matches(chars::is_space),
+                        "{s:?}"
+                    );
+                    assert_eq!(py_rstrip(&s), s.trim_end_matches(chars::is_space), "{s:?}");
                 }
             }
         }
