@@ -453,7 +453,8 @@ impl C4Quality {
                 rep.sentences += match (&line, doc_words) {
                     (Cow::Borrowed(l), Some(ws)) => {
                         let start = l.as_ptr() as usize - base;
-                        words::count_sentences(ws.within(start..start + l.len()).iter()) as i64
+                        words::count_sentences_in(text, ws.within(start..start + l.len()).spans())
+                            as i64
                     }
                     _ if c.split_paragraph => {
                         let mut ws = Vec::new();

@@ -1356,6 +1356,39 @@ fn host_ok(host: &str) -> bool {
     })
 }
 
+/// [`count_sentences`] of the words at byte ranges `spans` of `text`, reading each word's bytes
+/// without slicing it as a `str` unless it may be punctuation after a mark.
+pub fn count_sentences_in(text: &str, spans: &[std::ops::Range<usize>]) -> usize {
+    if spans.is_empty() {
+        return 0;
+    }
+    let bytes = text.as_bytes();
+    let mut n = 1;
+    let mut seen_mark = false;
+    for r in spans {
+        let b = &bytes[r.clone()];
+        let is_mark = match b {
+            [] => false,
+            [b] => matches!(b, b'.' | b'?' | b'!'),
+            b if b.len() > 4 || b[0] < 0x80 => false,
+            _ => {
+                let mut cs = text[r.clone()].chars();
+                match (cs.next(), cs.next()) {
+                    (Some(c), None) => super::chars::is_sentence_mark(c),
+                    _ => false,
+                }
+            }
+        };
+        if seen_mark && !is_mark && !text[r.clone()].chars().all(super::chars::is_unicode_punct) {
+            n += 1;
+            seen_mark = false;
+        } else if is_mark {
+            seen_mark = true;
+        }
+    }
+    n
+}
+
 /// Count sentences as spaCy's sentencizer does on the words of `text`: a new sentence starts at
 /// the first word that is not punctuation after a word that is a sentence mark.
 pub fn count_sentences<'a>(words: impl IntoIterator<Item = &'a str>) -> usize {
@@ -1542,6 +1575,39 @@ mod tests {
             ("192.168.1.1", true),
         ] {
             assert_eq!(is_url(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn counts_sentences_on_ranges_as_on_words() {
+        let texts = [
+            "One. Two! \"Three?\" Four... five",
+            "No marks at all here",
+            "Ends with a mark.",
+            "Wait . . . what ?! (yes) 「はい。」 次。 ¿Qué? ¡Sí! done… next ۔ end",
+            "",
+            ". . .",
+            "a. b. c. ... d",
+        ];
+        for text in texts {
+            for rules in [WordRules::English, WordRules::Indonesian] {
+                let w = words(text, rules);
+                let base = text.as_ptr() as usize;
+                let spans: Vec<_> = w
+                    .iter()
+                    .map(|s| {
+                        let start = s.as_ptr() as usize - base;
+                        start..start + s.len()
+                    })
+                    .collect();
+                for k in 0..=spans.len() {
+                    assert_eq!(
+                        count_sentences_in(text, &spans[k..]),
+                        count_sentences(w[k..].iter().copied()),
+                        "{text:?} {k}"
+                    );
+                }
+            }
         }
     }
 
