@@ -31,18 +31,27 @@ static MAY_END_LINE: [bool; 256] = {
     t
 };
 
+/// The first sixteen bytes of `block` in a vector register, without `unsafe` (two 8-byte
+/// copies, which the compiler turns into one unaligned load).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+pub(crate) fn load16(block: &[u8]) -> std::arch::x86_64::__m128i {
+    let half = |k: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&block[k..k + 8]);
+        i64::from_le_bytes(a)
+    };
+    std::arch::x86_64::_mm_set_epi64x(half(8), half(0))
+}
+
 /// One bit per byte of `block` (sixteen bytes) for which [`MAY_END_LINE`] holds.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
 fn may_end_line16(block: &[u8]) -> u32 {
     use std::arch::x86_64::*;
-    let half = |k: usize| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&block[k..k + 8]);
-        i64::from_le_bytes(a)
-    };
-    let v = _mm_set_epi64x(half(8), half(0));
+    let v = load16(block);
     let splat = |b: u8| _mm_set1_epi8(b as i8);
     // Signed compares: bytes from 0x80 up are negative, so outside both ranges.
     let within = |lo: u8, hi: u8| {

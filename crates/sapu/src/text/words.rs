@@ -771,12 +771,7 @@ impl Window {
 #[inline]
 fn classify16(block: &[u8]) -> (u16, u16, u16) {
     use std::arch::x86_64::*;
-    let half = |k: usize| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&block[k..k + 8]);
-        i64::from_le_bytes(a)
-    };
-    let v = _mm_set_epi64x(half(8), half(0));
+    let v = super::load16(block);
     let splat = |b: u8| _mm_set1_epi8(b as i8);
     let mask = |m: __m128i| _mm_movemask_epi8(m) as u16;
     // Signed compares: a byte from 0x80 up is negative, so below `!` too.
