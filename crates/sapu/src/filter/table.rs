@@ -8,6 +8,12 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::text;
 
+/// A full table would make a look-up of a new item probe forever: more items than
+/// [`ItemTable::reset`] was sized for is a bug in the caller (sizes come from the code, not the
+/// input), so debug builds (the tests) panic instead of hanging; release builds skip the check
+/// (+0.9% instructions on the filters' hot loops).
+const FULL: &str = "ItemTable: more distinct items than reset() sized the table for";
+
 /// One slot of an [`ItemTable`].
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Slot {
@@ -52,6 +58,7 @@ impl ItemTable {
         same: impl Fn(usize) -> bool,
     ) -> (&mut Slot, bool) {
         let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        let mut probes = 0;
         loop {
             let s = self.slots[i];
             if s.gen != self.gen {
@@ -66,6 +73,8 @@ impl ItemTable {
                 return (&mut self.slots[i], true);
             }
             i = (i + 1) & self.mask;
+            probes += 1;
+            debug_assert!(probes <= self.mask, "{FULL}");
         }
     }
 
@@ -127,6 +136,7 @@ impl Probe<'_> {
     ) -> (u32, bool) {
         let mask = self.slots.len() - 1;
         let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize & mask;
+        let mut probes = 0;
         loop {
             let s = &mut self.slots[i];
             if s.gen != self.gen {
@@ -141,6 +151,8 @@ impl Probe<'_> {
                 return (s.first, true);
             }
             i = (i + 1) & mask;
+            probes += 1;
+            debug_assert!(probes <= mask, "{FULL}");
         }
     }
 }
@@ -177,5 +189,28 @@ mod tests {
             .map(|i| t.slot(7, i, |p| words[p] == words[i]).1)
             .collect();
         assert_eq!(seen, [false, false, true, false]);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "more distinct items")]
+    fn more_items_than_the_table_was_sized_for_panics_instead_of_hanging() {
+        let mut t = ItemTable::default();
+        t.reset(2); // 16 slots
+        for i in 0..17 {
+            t.slot(i as u64, i, |_| false);
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "more distinct items")]
+    fn a_full_probe_panics_instead_of_hanging() {
+        let mut t = ItemTable::default();
+        t.reset(2);
+        let mut p = t.probe();
+        for i in 0..17 {
+            p.find(i as u64, i, |_| false);
+        }
     }
 }
