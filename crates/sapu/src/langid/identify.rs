@@ -862,7 +862,8 @@ fn short_extra(m: &Model, windows: &[Option<&str>; 3], seen: &[u32], capital: &[
     }
     let (pair_sum, known_pairs) = known_sum(&m.short_extra, m.scale, &mut pairs);
     let (sub_sum, known_subwords) = known_sum(&m.short_extra, m.scale, &mut subwords);
-    pair_sum + m.short[6] * known_pairs + sub_sum + m.short[7] * known_subwords
+    let [.., pair_bias, subword_bias] = m.short;
+    pair_sum + pair_bias * known_pairs + sub_sum + subword_bias * known_subwords
 }
 
 /// Over the distinct keys of `keys` the table lists: the sum of their weights (nats: the
