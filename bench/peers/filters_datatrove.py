@@ -22,7 +22,7 @@ import random
 import sys
 import time
 
-DATA = os.environ.get("SAPU_DATA", os.path.join(os.path.dirname(__file__), "../../../../shared/data"))
+DATA = os.environ.get("SAPU_DATA", os.path.join(os.path.dirname(__file__), "../../../shared/data"))
 
 # FineWeb-2 settings (huggingface/fineweb-2 configs/<lang>_Latn.yml + fineweb-2-pipeline.py)
 FW2 = {
