@@ -284,11 +284,13 @@ struct Scratch {
     concat_marks: Vec<u64>,
     concat_ready: bool,
     /// [`quick_dup_bounds`]: its bit filter, per word boundary whether the window ending there
-    /// was seen before, the positions whose window or short concatenations were, and the
-    /// bounds.
+    /// was seen before, the positions whose window or short concatenations were (a prefix of
+    /// `quick`, whose length is only grown), the indices in `quick` of the positions with short
+    /// concatenations (likewise), and the bounds.
     bloom: Vec<u64>,
     ends_seen: Vec<bool>,
     quick: Vec<(u32, u64)>,
+    short_at: Vec<u32>,
     quick_bounds: Vec<usize>,
 }
 
@@ -804,12 +806,12 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
         bloom,
         ends_seen,
         quick,
+        short_at,
         quick_bounds,
         ..
     } = s;
     quick_bounds.clear();
     quick_bounds.resize(ns.len(), 0);
-    quick.clear();
     let words = ws.len();
     let Some(&min_n) = ns.iter().min() else {
         return;
@@ -819,6 +821,7 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     }
     let (cat, starts) = (&cat[..], &starts[..=words]);
     let total = starts[words];
+    let last = words - min_n;
     // 32 bits per boundary (about two keys each): a long n-gram needs two "maybe"s.
     let bits = ((words + 1) * 32)
         .next_power_of_two()
@@ -829,10 +832,20 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
     // and every boundary at least WINDOW bytes in is written below.
     ends_seen.resize(words + 1, false);
     let ends = &mut ends_seen[..];
+    // Written in place, entries before their reads (no push, so no call in the loop below: its
+    // values stay in registers); only grown.
+    if quick.len() <= last {
+        quick.resize(last + 1, (0, 0));
+        short_at.resize(last + 1, 0);
+    }
+    let (q, sa) = (&mut quick[..=last], &mut short_at[..=last]);
+    let (mut kept, mut shorts) = (0, 0);
     debug_assert!(cat.len() >= total + 2 * WINDOW && starts.is_sorted());
     // Positions 0..=last (each with the boundary `min_n` words on), then the other boundaries
     // (only their end windows). An end window at a boundary before `min_n` is never asked for;
-    // adding it only adds to the filter's false "maybe"s.
+    // adding it only adds to the filter's false "maybe"s. The windows go first, the short
+    // concatenations after them (in a pass over the positions that have them): their keys are
+    // tagged apart, so only each kind's own order counts.
     for (p, ((&b, &b_min), end)) in starts
         .iter()
         .zip(&starts[min_n..])
@@ -852,19 +865,37 @@ fn quick_dup_bounds(s: &mut Scratch, ws: Words<'_>, ns: &[usize]) {
                 mask = 1 << 63;
             }
         }
-        if b_min - b < WINDOW {
-            mask |= short_maybes(cat, starts, p, ns, &mut maybe_seen);
-        }
-        if mask != 0 {
-            quick.push((p as u32, mask));
+        let short = b_min - b < WINDOW;
+        if mask != 0 || short {
+            debug_assert!(kept <= p && shorts <= kept && p <= last);
+            // SAFETY: shorts <= kept <= p <= last, and both slices have last + 1 entries.
+            unsafe {
+                *q.get_unchecked_mut(kept) = (p as u32, mask);
+                *sa.get_unchecked_mut(shorts) = kept as u32;
+            }
+            shorts += usize::from(short);
+            kept += 1;
         }
     }
-    for (&b, end) in starts.iter().zip(ends.iter_mut()).skip(words - min_n + 1) {
+    for (&b, end) in starts.iter().zip(ends.iter_mut()).skip(last + 1) {
         if b >= WINDOW {
             let (lo, hi) = load16(cat, b - WINDOW);
             *end = maybe_seen(window_hash(lo, hi, END_TAG));
         }
     }
+    for &j in &sa[..shorts] {
+        let (p, mask) = &mut q[j as usize];
+        *mask |= short_maybes(cat, starts, *p as usize, ns, &mut maybe_seen);
+    }
+    // Positions whose short concatenations all got a "no" drop out.
+    let mut m = 0;
+    for j in 0..kept {
+        if q[j].1 != 0 {
+            q[m] = q[j];
+            m += 1;
+        }
+    }
+    let quick = &q[..m];
     let ends = &ends[..];
     for (k, &n) in ns.iter().enumerate() {
         let (mut bytes, mut lo, mut hi) = (0, 0, 0);
