@@ -35,9 +35,21 @@ impl Document {
 
     /// The language code a previous stage stored in `metadata.lang`, if any.
     pub fn lang(&self) -> Option<&str> {
-        self.metadata.get("lang").and_then(Value::as_str)
+        // Every document stage asks, so this is once per stage and document: a short map (the
+        // usual few keys) is scanned, which costs less than hashing the key (SipHash).
+        let v = if self.metadata.len() <= SCANNED_KEYS {
+            self.metadata
+                .iter()
+                .find_map(|(k, v)| (k == "lang").then_some(v))
+        } else {
+            self.metadata.get("lang")
+        };
+        v.and_then(Value::as_str)
     }
 }
+
+/// Metadata maps up to this many keys are searched by [`Document::lang`] one key after the other.
+const SCANNED_KEYS: usize = 8;
 
 /// What a stage decided about one document.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,5 +80,36 @@ impl Outcome {
             Outcome::Keep(_) => None,
             Outcome::Remove(_, r) => Some(r),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan of short maps finds what the map's own look-up finds, at every size around the
+    /// threshold, with `lang` first, last, absent or not a string.
+    #[test]
+    fn lang_scan_agrees_with_the_map_lookup() {
+        for keys in 0..=SCANNED_KEYS + 2 {
+            for at in 0..=keys {
+                for lang in [Some(Value::from("ind")), Some(Value::from(3)), None] {
+                    let mut d = Document::new("d", "t");
+                    for k in 0..=keys {
+                        if let (true, Some(l)) = (k == at, &lang) {
+                            d.metadata.insert("lang".into(), l.clone());
+                        }
+                        if k < keys {
+                            d.metadata.insert(format!("key{k}"), Value::from(k));
+                        }
+                    }
+                    let plain = d.metadata.get("lang").and_then(Value::as_str);
+                    assert_eq!(d.lang(), plain, "{keys} keys, lang at {at}");
+                }
+            }
+        }
+        let mut d = Document::new("d", "t");
+        d.metadata.insert("lang".into(), "eng".into());
+        assert_eq!(d.lang(), Some("eng"));
     }
 }
