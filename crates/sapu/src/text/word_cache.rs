@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use super::python_lines;
-use super::words::{split_words, WordRules};
+use super::words::{split_words_into, WordRules, WordSink};
 
 /// Largest text (bytes) whose words are remembered.
 pub const MAX_CACHED: usize = 1 << 20;
@@ -93,22 +93,46 @@ fn relifetime<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
     v.into_iter().map(|_| unreachable!()).collect()
 }
 
-/// Split `text` into `spans`, using `scratch` for the splitter's output (left empty after).
+/// The splitter's words as byte ranges: the common ones come as ranges already, the others
+/// (as slices, through `tmp`) are turned into ranges.
+struct SpanSink<'s, 'a> {
+    base: usize,
+    spans: &'s mut Vec<Range<usize>>,
+    tmp: Vec<&'a str>,
+}
+
+impl<'a> WordSink<'a> for SpanSink<'_, 'a> {
+    #[inline]
+    fn push_range(&mut self, _text: &'a str, start: usize, end: usize) {
+        self.spans.push(start..end);
+    }
+
+    #[inline]
+    fn with_vec(&mut self, f: impl FnOnce(&mut Vec<&'a str>)) {
+        f(&mut self.tmp);
+        let base = self.base;
+        self.spans.extend(self.tmp.drain(..).map(|w| {
+            let start = w.as_ptr() as usize - base;
+            start..start + w.len()
+        }));
+    }
+}
+
+/// Split `text` into `spans`, using `scratch` for the splitter's slices (left empty after).
 fn spans_of(
     text: &str,
     rules: WordRules,
     spans: &mut Vec<Range<usize>>,
     scratch: &mut Vec<&'static str>,
 ) {
-    let mut ws = relifetime(std::mem::take(scratch));
-    split_words(text, rules, &mut ws);
-    let base = text.as_ptr() as usize;
     spans.clear();
-    spans.extend(ws.iter().map(|w| {
-        let start = w.as_ptr() as usize - base;
-        start..start + w.len()
-    }));
-    *scratch = relifetime(ws);
+    let mut sink = SpanSink {
+        base: text.as_ptr() as usize,
+        spans,
+        tmp: relifetime(std::mem::take(scratch)),
+    };
+    split_words_into(text, rules, &mut sink);
+    *scratch = relifetime(sink.tmp);
 }
 
 /// Call `f` with the words of `text` under `rules`, splitting `text` only when it is not the
@@ -229,6 +253,53 @@ mod tests {
             with_words(&big, WordRules::English, |w| w.len()),
             MAX_CACHED / 5 + 1
         );
+    }
+
+    /// The ranges the splitter writes for the cache are the slices it gives [`split_words`]
+    /// (plain words, words with a mark, special cases, affixes, non-ASCII text and spaces).
+    #[test]
+    fn spans_are_the_slices_of_split_words() {
+        let texts = [
+            "Hello, world! It's 10am; don't stop: cannot (really) U.S.A. e-mail $5.00 ...",
+            "Rp10.000 USD5 buku-nya \u{201c}kata\u{201d} caf\u{e9} na\u{ef}ve \u{3000}x\u{a0}y 12km",
+            "a\tb\n\nc  d\u{2028}e Mr. Smith's 3rd; \"quoted\" (x) [y] {z} #tag @user http://a.b/c?d=e",
+            "",
+            "   ",
+            "word",
+        ];
+        let mut long = String::new();
+        for i in 0..400 {
+            long.push_str(
+                [
+                    "x ",
+                    "y, ",
+                    "Dont ",
+                    "z. ",
+                    "(q) ",
+                    "\u{e9}t\u{e9} ",
+                    "ab-cd ",
+                ][i % 7],
+            );
+            long.push_str(&"w".repeat(i % 23));
+            long.push(' ');
+        }
+        for rules in [WordRules::English, WordRules::Indonesian, WordRules::Malay] {
+            for text in texts.iter().copied().chain([long.as_str()]) {
+                let mut plain = Vec::new();
+                super::super::words::split_words(text, rules, &mut plain);
+                let base = text.as_ptr() as usize;
+                let want: Vec<Range<usize>> = plain
+                    .iter()
+                    .map(|w| {
+                        let s = w.as_ptr() as usize - base;
+                        s..s + w.len()
+                    })
+                    .collect();
+                let mut spans = vec![0..1, 2..3];
+                spans_of(text, rules, &mut spans, &mut Vec::new());
+                assert_eq!(spans, want, "{rules:?}: {text}");
+            }
+        }
     }
 
     #[test]

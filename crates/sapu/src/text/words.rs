@@ -493,6 +493,34 @@ pub(crate) static BYTE_CLASS: [u8; 256] = {
 /// Split `text` into words as datatrove's `split_into_words` does, appending slices of `text`
 /// to `out` (which is not cleared).
 pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) {
+    split_words_into(text, rules, out);
+}
+
+/// Where [`split_words_into`] puts the words it finds.
+pub(crate) trait WordSink<'a> {
+    /// The word `text[start..end]`.
+    fn push_range(&mut self, text: &'a str, start: usize, end: usize);
+    /// The words `f` appends to the vector it is given (its earlier entries, if any, are not
+    /// this call's).
+    fn with_vec(&mut self, f: impl FnOnce(&mut Vec<&'a str>));
+}
+
+impl<'a> WordSink<'a> for Vec<&'a str> {
+    #[inline]
+    fn push_range(&mut self, text: &'a str, start: usize, end: usize) {
+        self.push(&text[start..end]);
+    }
+
+    #[inline]
+    fn with_vec(&mut self, f: impl FnOnce(&mut Vec<&'a str>)) {
+        f(self)
+    }
+}
+
+/// [`split_words`] into any [`WordSink`]: the common chunks (a plain word, a word and its
+/// mark) go to [`WordSink::push_range`] as byte ranges, the others through
+/// [`WordSink::with_vec`].
+pub(crate) fn split_words_into<'a>(text: &'a str, rules: WordRules, out: &mut impl WordSink<'a>) {
     let specials = rules.specials();
     let mut suffixes: Vec<&'a str> = Vec::new();
     let bytes = text.as_bytes();
@@ -555,8 +583,8 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
             // alone or digits alone; only a special case can split it.
             match specials.alnum_splits.then(|| specials.get(chunk)).flatten() {
-                Some(lens) => push_special(chunk, lens, out),
-                None => out.push(chunk),
+                Some(lens) => out.with_vec(|v| push_special(chunk, lens, v)),
+                None => out.push_range(text, start, i),
             }
             continue;
         }
@@ -564,18 +592,22 @@ pub fn split_words<'a>(text: &'a str, rules: WordRules, out: &mut Vec<&'a str>) 
             // Fast path: a letters-only or digits-only word followed by `,` `;` `:` `!` `?` or
             // `)` (or a `.` that the suffix rule splits), unless the chunk is a special case.
             if !currency_prefix_possible(core, rules) && !specials.contains(chunk) {
+                // The mark is the chunk's last byte.
+                debug_assert!(mark.len() == 1 && core.len() == i - 1 - start);
                 match specials.alnum_splits.then(|| specials.get(core)).flatten() {
-                    Some(lens) => push_special(core, lens, out),
-                    None => out.push(core),
+                    Some(lens) => out.with_vec(|v| push_special(core, lens, v)),
+                    None => out.push_range(text, start, i - 1),
                 }
-                out.push(mark);
+                out.push_range(text, i - 1, i);
                 continue;
             }
         }
         if chunk.len() <= 16 {
-            short_chunk_cached(bytes, start, chunk, rules, specials, out, &mut suffixes);
+            out.with_vec(|v| {
+                short_chunk_cached(bytes, start, chunk, rules, specials, v, &mut suffixes)
+            });
         } else {
-            tokenize_chunk_cached(chunk, rules, specials, out, &mut suffixes);
+            out.with_vec(|v| tokenize_chunk_cached(chunk, rules, specials, v, &mut suffixes));
         }
     }
 }
