@@ -555,36 +555,44 @@ pub(crate) fn split_words_into<'a>(text: &'a str, rules: WordRules, out: &mut im
             seen |= classes;
             i += len;
         }
+        // Bytes of the whitespace character that ends the chunk (0 at the end of the text).
+        let mut skip = 0;
         while i < n {
             let class = BYTE_CLASS[usize::from(bytes[i])];
             if class & (SPACE | MULTI) == 0 {
                 seen |= class;
                 i += 1;
             } else if class & SPACE != 0 {
+                skip = 1;
                 break;
             } else {
                 let c = text[i..].chars().next().unwrap_or(' ');
                 if is_space(c) {
+                    skip = c.len_utf8();
                     break;
                 }
                 seen |= MULTI;
                 i += c.len_utf8();
             }
         }
+        // That character is stepped over now instead of classified again by the whitespace
+        // skip above.
+        let end = i;
+        i += skip;
         // ASCII alphanumeric only
         let plain = seen & (OTHER | MULTI) == 0;
         let digits = seen & DIGIT != 0;
         let letters = seen & LETTER != 0;
-        debug_assert!(text.is_char_boundary(start) && text.is_char_boundary(i));
+        debug_assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
         // SAFETY: `start` is the first byte of a character (the whitespace skip stops at one)
-        // and `i` the end of the text or the first byte of a whitespace character.
-        let chunk = unsafe { text.get_unchecked(start..i) };
+        // and `end` the end of the text or the first byte of a whitespace character.
+        let chunk = unsafe { text.get_unchecked(start..end) };
         if plain && !(digits && letters) && !currency_prefix_possible(chunk, rules) {
             // Fast path: no prefix, suffix or infix rule can apply to a run of ASCII letters
             // alone or digits alone; only a special case can split it.
             match specials.alnum_splits.then(|| specials.get(chunk)).flatten() {
                 Some(lens) => out.with_vec(|v| push_special(chunk, lens, v)),
-                None => out.push_range(text, start, i),
+                None => out.push_range(text, start, end),
             }
             continue;
         }
@@ -593,12 +601,12 @@ pub(crate) fn split_words_into<'a>(text: &'a str, rules: WordRules, out: &mut im
             // `)` (or a `.` that the suffix rule splits), unless the chunk is a special case.
             if !currency_prefix_possible(core, rules) && !specials.contains(chunk) {
                 // The mark is the chunk's last byte.
-                debug_assert!(mark.len() == 1 && core.len() == i - 1 - start);
+                debug_assert!(mark.len() == 1 && core.len() == end - 1 - start);
                 match specials.alnum_splits.then(|| specials.get(core)).flatten() {
                     Some(lens) => out.with_vec(|v| push_special(core, lens, v)),
-                    None => out.push_range(text, start, i - 1),
+                    None => out.push_range(text, start, end - 1),
                 }
-                out.push_range(text, i - 1, i);
+                out.push_range(text, end - 1, end);
                 continue;
             }
         }
@@ -1537,6 +1545,60 @@ mod tests {
             // each chunk at the very end of a text (short keys copied, not loaded)
             for w in text.split_whitespace().take(60) {
                 assert_eq!(words(w, rules), words_plain(w, rules), "{w:?} {rules:?}");
+            }
+        }
+    }
+
+    /// A chunk's tokens do not depend on the whitespace around it: the splitter steps over the
+    /// character that ends a chunk (one byte or several) without losing or repeating a byte.
+    #[test]
+    fn chunks_split_alike_whatever_whitespace_ends_them() {
+        let chunks = [
+            "word",
+            "x",
+            "Hello,",
+            "world!",
+            "caf\u{e9}",
+            "\u{e9}",
+            "don't",
+            "10am",
+            "U.S.",
+            "buku-nya",
+            "(a)",
+            "\u{201c}q\u{201d}",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "1,000",
+            "#tag",
+        ];
+        let seps = [
+            " ",
+            "\n",
+            "\t\t",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2028}",
+            "  \u{a0} ",
+            "\x1c",
+            "\r\n",
+            "\u{85}",
+            " \u{2009}",
+        ];
+        for rules in [WordRules::English, WordRules::Indonesian, WordRules::Malay] {
+            let want: Vec<&str> = chunks.iter().flat_map(|c| words(c, rules)).collect();
+            for (k, sep) in seps.iter().enumerate() {
+                let mut text = String::new();
+                for (j, c) in chunks.iter().enumerate() {
+                    text.push_str(c);
+                    text.push_str(if (j + k) % 3 == 0 {
+                        sep
+                    } else {
+                        seps[j % seps.len()]
+                    });
+                }
+                assert_eq!(words(&text, rules), want, "{rules:?} {sep:?}");
+                assert_eq!(words_plain(&text, rules), want, "{rules:?} {sep:?}");
+                let trimmed = text.trim_end();
+                assert_eq!(words(trimmed, rules), want, "{rules:?} {sep:?}");
             }
         }
     }
