@@ -611,9 +611,7 @@ pub(crate) fn split_words_into<'a>(text: &'a str, rules: WordRules, out: &mut im
             }
         }
         if chunk.len() <= 16 {
-            out.with_vec(|v| {
-                short_chunk_cached(bytes, start, chunk, rules, specials, v, &mut suffixes)
-            });
+            short_chunk_cached(text, start, chunk, rules, specials, out, &mut suffixes);
         } else {
             out.with_vec(|v| tokenize_chunk_cached(chunk, rules, specials, v, &mut suffixes));
         }
@@ -668,19 +666,19 @@ fn short_key(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
     (keep(a, len), keep(b, len.saturating_sub(8)))
 }
 
-/// [`tokenize_chunk_cached`] for a chunk of at most 16 bytes starting at `start` of `bytes`,
-/// through the [`SHORT_CHUNKS`] table.
+/// [`tokenize_chunk_cached`] for a chunk of at most 16 bytes starting at `start` of `text`,
+/// through the [`SHORT_CHUNKS`] table (a chunk found there goes to `out` as byte ranges).
 fn short_chunk_cached<'a>(
-    bytes: &[u8],
+    text: &'a str,
     start: usize,
     chunk: &'a str,
     rules: WordRules,
     specials: &Specials,
-    out: &mut Vec<&'a str>,
+    out: &mut impl WordSink<'a>,
     suffixes: &mut Vec<&'a str>,
 ) {
     let len = chunk.len();
-    let (a, b) = short_key(bytes, start, len);
+    let (a, b) = short_key(text.as_bytes(), start, len);
     let mix = (a ^ b.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let slot = ((rules as usize) << SHORT_BITS) + (mix >> (64 - SHORT_BITS)) as usize;
     let hit = SHORT_CHUNKS.with(|cell| {
@@ -690,38 +688,40 @@ fn short_chunk_cached<'a>(
     });
     if let Some(e) = hit {
         for &(o, l) in &e.pieces[..usize::from(e.n)] {
-            let (o, l) = (usize::from(o), usize::from(l));
-            debug_assert!(chunk.is_char_boundary(o) && chunk.is_char_boundary(o + l));
-            // SAFETY: the chunk has the bytes of the one these pieces were cut from (both
-            // integers and the length compared equal), so they end on character boundaries.
-            out.push(unsafe { chunk.get_unchecked(o..o + l) });
+            let o = start + usize::from(o);
+            debug_assert!(text.is_char_boundary(o) && text.is_char_boundary(o + usize::from(l)));
+            // The chunk has the bytes of the one these pieces were cut from (both integers
+            // and the length compared equal), so they end on character boundaries.
+            out.push_range(text, o, o + usize::from(l));
         }
         return;
     }
-    let first = out.len();
-    tokenize_chunk_cached(chunk, rules, specials, out, suffixes);
-    let pieces = &out[first..];
-    if pieces.len() > SHORT_PIECES {
-        return;
-    }
-    let mut e = ShortChunk {
-        a,
-        b,
-        len: len as u8,
-        n: pieces.len() as u8,
-        ..ShortChunk::default()
-    };
-    let base = chunk.as_ptr() as usize;
-    for (slot, p) in e.pieces.iter_mut().zip(pieces) {
-        *slot = ((p.as_ptr() as usize - base) as u8, p.len() as u8);
-    }
-    SHORT_CHUNKS.with(|cell| {
-        if let Ok(mut table) = cell.try_borrow_mut() {
-            if table.is_empty() {
-                table.resize(3 << SHORT_BITS, ShortChunk::default());
+    out.with_vec(|out| {
+        let first = out.len();
+        tokenize_chunk_cached(chunk, rules, specials, out, suffixes);
+        let pieces = &out[first..];
+        if pieces.len() > SHORT_PIECES {
+            return;
+        }
+        let mut e = ShortChunk {
+            a,
+            b,
+            len: len as u8,
+            n: pieces.len() as u8,
+            ..ShortChunk::default()
+        };
+        let base = chunk.as_ptr() as usize;
+        for (slot, p) in e.pieces.iter_mut().zip(pieces) {
+            *slot = ((p.as_ptr() as usize - base) as u8, p.len() as u8);
+        }
+        SHORT_CHUNKS.with(|cell| {
+            if let Ok(mut table) = cell.try_borrow_mut() {
+                if table.is_empty() {
+                    table.resize(3 << SHORT_BITS, ShortChunk::default());
+                }
+                table[slot] = e;
             }
-            table[slot] = e;
-        }
+        });
     });
 }
 
