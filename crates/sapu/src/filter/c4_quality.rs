@@ -495,8 +495,15 @@ impl C4Quality {
                 rep.sentences += match (&line, doc_words) {
                     (Cow::Borrowed(l), Some(ws)) => {
                         let start = l.as_ptr() as usize - base;
-                        words::count_sentences_in(text, ws.within(start..start + l.len()).spans())
-                            as i64
+                        // Filtering compares the total with the minimum only: counting stops
+                        // where the total reaches it.
+                        let limit = if c.annotate_only {
+                            usize::MAX
+                        } else {
+                            usize::try_from(c.min_num_sentences - rep.sentences).unwrap_or(0)
+                        };
+                        let spans = ws.within(start..start + l.len()).spans();
+                        words::count_sentences_up_to(text, spans, limit) as i64
                     }
                     _ if c.split_paragraph => {
                         let mut ws = Vec::new();

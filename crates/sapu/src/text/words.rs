@@ -1394,8 +1394,17 @@ fn host_ok(host: &str) -> bool {
 /// [`count_sentences`] of the words at byte ranges `spans` of `text`, reading each word's bytes
 /// without slicing it as a `str` unless it may be punctuation after a mark.
 pub fn count_sentences_in(text: &str, spans: &[std::ops::Range<usize>]) -> usize {
-    if spans.is_empty() {
+    count_sentences_up_to(text, spans, usize::MAX)
+}
+
+/// `min(count_sentences_in(text, spans), limit)`, stopping at the word where the count reaches
+/// `limit` (a filter that only compares the count with a minimum needs no more).
+pub fn count_sentences_up_to(text: &str, spans: &[std::ops::Range<usize>], limit: usize) -> usize {
+    if spans.is_empty() || limit == 0 {
         return 0;
+    }
+    if limit == 1 {
+        return 1;
     }
     let bytes = text.as_bytes();
     let mut n = 1;
@@ -1416,6 +1425,9 @@ pub fn count_sentences_in(text: &str, spans: &[std::ops::Range<usize>]) -> usize
         };
         if seen_mark && !is_mark && !text[r.clone()].chars().all(super::chars::is_unicode_punct) {
             n += 1;
+            if n >= limit {
+                return n;
+            }
             seen_mark = false;
         } else if is_mark {
             seen_mark = true;
@@ -1696,6 +1708,48 @@ mod tests {
                         "{text:?} {k}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The count with a limit is the full count cut at the limit, for texts of many sentences
+    /// (marks, runs of marks, punctuation after them, non-ASCII marks).
+    #[test]
+    fn sentence_count_up_to_a_limit_is_the_count_cut_there() {
+        let pieces = [
+            "a", "b", ".", "?", "!", "\u{3002}", "\"", ")", "\u{2026}", "c.",
+        ];
+        let mut state = 11u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % m
+        };
+        for _ in 0..500 {
+            let len = next(30);
+            let text = (0..len)
+                .map(|_| pieces[next(pieces.len())])
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut ws = Vec::new();
+            split_words(&text, WordRules::English, &mut ws);
+            let base = text.as_ptr() as usize;
+            let spans: Vec<_> = ws
+                .iter()
+                .map(|w| {
+                    let s = w.as_ptr() as usize - base;
+                    s..s + w.len()
+                })
+                .collect();
+            let full = count_sentences_in(&text, &spans);
+            assert_eq!(full, count_sentences(ws.iter().copied()), "{text}");
+            for limit in 0..8 {
+                assert_eq!(
+                    count_sentences_up_to(&text, &spans, limit),
+                    full.min(limit),
+                    "{text} limit {limit}"
+                );
             }
         }
     }
