@@ -94,6 +94,8 @@ pub struct Scratch {
     pub shingles: Vec<u64>,
     folded: Vec<u32>,
     sig32: Vec<u32>,
+    /// Round-0 bin minima in [`COPIES`] copies (the shingle-string path of [`Sketch::Bins`]).
+    copies: Vec<u32>,
 }
 
 impl Hasher {
@@ -253,7 +255,9 @@ impl Hasher {
     {
         let seed = self.seed;
         let hash = |x: &[u8]| xxh3_64_with_seed(x, seed);
-        if self.bits == 32 {
+        if self.sketch == Sketch::Bins && sig.len() <= COPY_BINS {
+            self.bins_of_strings(shingles, scratch, sig);
+        } else if self.bits == 32 {
             let Scratch { folded, sig32, .. } = scratch;
             folded.clear();
             sig32.resize(sig.len(), 0);
@@ -267,6 +271,73 @@ impl Hasher {
             scratch.shingles.extend(shingles.into_iter().map(hash));
             self.signature(&scratch.shingles, sig);
         }
+    }
+
+    /// [`Hasher::signature_of_strings`] for [`Sketch::Bins`] with at most [`COPY_BINS`] values:
+    /// one pass hashes each string ([`xxh3_seeded`]), keeps its folded hash for the empty-bin
+    /// fill and updates its bin's round-0 minimum, so the strings are read once and the bin
+    /// updates overlap the hashing. The same values as hashing the strings first and then
+    /// [`Hasher::signature32`] (tested).
+    fn bins_of_strings<'a, I>(&self, shingles: I, scratch: &mut Scratch, sig: &mut [u64])
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let k = sig.len();
+        assert_eq!(k, self.a32.len(), "signature length");
+        let Scratch {
+            folded,
+            sig32,
+            copies,
+            ..
+        } = scratch;
+        let keys = xxh3_keys(self.seed);
+        let (seed, bin_key) = (self.seed, self.bin_key);
+        // Local vectors (moved back below): their lengths stay in registers across the stores.
+        let (mut folded_v, mut copies_v) = (std::mem::take(folded), std::mem::take(copies));
+        let (folded, copies) = (&mut folded_v, &mut copies_v);
+        folded.clear();
+        copies.clear();
+        copies.resize(COPIES * k, u32::MAX);
+        // Shingle `i` updates copy `i % COPIES` (see `COPIES`); `at` is the start of that copy.
+        let mut at = 0;
+        for x in shingles {
+            let f = fold32(xxh3_seeded(x, seed, &keys));
+            folded.push(f);
+            let (bin, v) = bin_of(f, bin_key, k as u64);
+            let m = &mut copies[at + bin];
+            *m = (*m).min(v);
+            at += k;
+            if at == COPIES * k {
+                at = 0;
+            }
+        }
+        sig32.clear();
+        sig32.extend_from_slice(&copies[..k]);
+        for c in copies[k..].chunks_exact(k) {
+            for (s, &v) in sig32.iter_mut().zip(c) {
+                *s = (*s).min(v);
+            }
+        }
+        if !folded.is_empty() {
+            self.fill_empty_bins(folded, sig32);
+        }
+        for (s, &v) in sig.iter_mut().zip(sig32.iter()) {
+            *s = u64::from(v);
+        }
+        (scratch.folded, scratch.copies) = (folded_v, copies_v);
+    }
+
+    /// The fallback values of the bins of `sig` still at `u32::MAX` (see [`bins32_body`]).
+    fn fill_empty_bins(&self, folded: &[u32], sig: &mut [u32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                unsafe { fill_empty_bins_avx2(folded, &self.a32, &self.b32, sig) };
+                return;
+            }
+        }
+        fill_empty_bins(folded, &self.a32, &self.b32, sig);
     }
 
     fn fold_and_sign32(
@@ -337,13 +408,27 @@ const COPY_BINS: usize = 256;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn bins32_avx2(shingles: &[u32], key: u32, a: &[u32], b: &[u32], sig: &mut [u32]) {
-    bins32_body(shingles, key, a, b, sig);
+    bins32_round0(shingles, key, sig);
+    if !shingles.is_empty() {
+        // SAFETY: AVX2 is enabled for this function (its callers check the CPU).
+        unsafe { fill_empty_bins_avx2(shingles, a, b, sig) };
+    }
 }
 
 /// The [`Sketch::Bins`] signature: one pass mapping each shingle to its bin, then the
 /// permutation loop over every shingle for the bins left empty, eight at a time.
 #[inline(always)]
 fn bins32_body(shingles: &[u32], key: u32, a: &[u32], b: &[u32], sig: &mut [u32]) {
+    bins32_round0(shingles, key, sig);
+    if !shingles.is_empty() {
+        fill_empty_bins(shingles, a, b, sig);
+    }
+}
+
+/// The first round of [`Sketch::Bins`]: each bin's smallest round-0 value, `u32::MAX` for
+/// the bins no shingle was mapped to.
+#[inline(always)]
+fn bins32_round0(shingles: &[u32], key: u32, sig: &mut [u32]) {
     sig.fill(u32::MAX);
     if shingles.is_empty() {
         return;
@@ -373,41 +458,98 @@ fn bins32_body(shingles: &[u32], key: u32, a: &[u32], b: &[u32], sig: &mut [u32]
             sig[bin] = sig[bin].min(v);
         }
     }
-    // The empty bins, listed without branches, 128 bins at a time.
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_empty_bins_avx2(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
+    fill_empty_bins_with(shingles, a, b, sig, |x, ab, bb| {
+        // SAFETY: this function runs only on CPUs with AVX2 (its callers check).
+        unsafe { block8_avx2(x, ab, bb) }
+    });
+}
+
+/// [`sign32_block`]`::<8>` written with AVX2 instructions: one register of eight
+/// permutations, each shingle broadcast to it (the generic loop is vectorised across shingles
+/// instead, which spills its 32 accumulators and ends each block with a reduction and a
+/// scalar remainder loop). The same values (tested).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn block8_avx2(shingles: &[u32], ab: &[u32; 8], bb: &[u32; 8]) -> [u32; 8] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_min_epu32, _mm256_mullo_epi32,
+        _mm256_set1_epi32, _mm256_storeu_si256,
+    };
+    debug_assert!(std::arch::is_x86_feature_detected!("avx2"));
+    // SAFETY: `ab`, `bb` and `out` are 32 bytes each (unaligned loads and stores); AVX2 is
+    // enabled for this function and present (asserted above).
+    unsafe {
+        let a = _mm256_loadu_si256(ab.as_ptr().cast::<__m256i>());
+        let b = _mm256_loadu_si256(bb.as_ptr().cast::<__m256i>());
+        let mut acc = _mm256_set1_epi32(-1);
+        for &h in shingles {
+            let v = _mm256_add_epi32(_mm256_mullo_epi32(a, _mm256_set1_epi32(h as i32)), b);
+            acc = _mm256_min_epu32(acc, v);
+        }
+        let mut out = [0u32; 8];
+        _mm256_storeu_si256(out.as_mut_ptr().cast::<__m256i>(), acc);
+        out
+    }
+}
+
+/// The second round of [`Sketch::Bins`]: each bin of `sig` still at `u32::MAX` takes its
+/// fallback value over the (non-empty) `shingles`.
+#[inline(always)]
+fn fill_empty_bins(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32]) {
+    fill_empty_bins_with(shingles, a, b, sig, sign32_block::<8>);
+}
+
+/// [`fill_empty_bins`] with `block` computing eight permutations' minima over the shingles.
+#[inline(always)]
+fn fill_empty_bins_with<F>(shingles: &[u32], a: &[u32], b: &[u32], sig: &mut [u32], block: F)
+where
+    F: Fn(&[u32], &[u32; 8], &[u32; 8]) -> [u32; 8],
+{
+    // The empty bins, listed without branches, 128 bins at a time (as offsets from `start`).
+    let k = sig.len();
     let mut start = 0;
     while start < k {
         let end = (start + 128).min(k);
-        let mut empty = [0usize; 128];
+        let mut empty = [0u8; 128];
         let mut n = 0;
         for (j, &v) in sig[start..end].iter().enumerate() {
-            empty[n] = start + j;
+            empty[n] = j as u8;
             n += usize::from(v == u32::MAX);
         }
         for chunk in empty[..n].chunks(8) {
-            fill_empty::<8>(shingles, chunk, a, b, sig);
+            fill_empty(shingles, start, chunk, a, b, sig, &block);
         }
         start = end;
     }
 }
 
-/// The fallback values of the bins `empty` (at most `L`): their permutations' minimum over
-/// every shingle, shifted above the round-0 values.
+/// The fallback values of the bins `start + empty[l]` (at most 8): their permutations' minimum
+/// over every shingle, shifted above the round-0 values.
 #[inline(always)]
-fn fill_empty<const L: usize>(
+fn fill_empty<F>(
     shingles: &[u32],
-    empty: &[usize],
+    start: usize,
+    empty: &[u8],
     a: &[u32],
     b: &[u32],
     sig: &mut [u32],
-) {
-    let (mut ab, mut bb) = ([1u32; L], [0u32; L]);
+    block: &F,
+) where
+    F: Fn(&[u32], &[u32; 8], &[u32; 8]) -> [u32; 8],
+{
+    let (mut ab, mut bb) = ([1u32; 8], [0u32; 8]);
     for (l, &j) in empty.iter().enumerate() {
-        ab[l] = a[j];
-        bb[l] = b[j];
+        ab[l] = a[start + usize::from(j)];
+        bb[l] = b[start + usize::from(j)];
     }
-    let acc = sign32_block::<L>(shingles, &ab, &bb);
+    let acc = block(shingles, &ab, &bb);
     for (l, &j) in empty.iter().enumerate() {
-        sig[j] = FALLBACK | acc[l] >> 1;
+        sig[start + usize::from(j)] = FALLBACK | acc[l] >> 1;
     }
 }
 
@@ -449,6 +591,68 @@ fn sign32_block<const L: usize>(shingles: &[u32], ab: &[u32; L], bb: &[u32; L]) 
 /// The 64-bit hash of a word (or of a shingle string): XXH3 with the hasher's seed.
 #[inline(always)]
 fn hash_bytes(x: &[u8], seed: u64) -> u64 {
+    xxh3_64_with_seed(x, seed)
+}
+
+/// XXH3's 64-bit multiplier `PRIME64_1` (its 17-128 byte path starts from `len * PRIME64_1`).
+const XXH_PRIME64_1: u64 = 0x9E37_79B1_85EB_CA87;
+
+/// The first eight 64-bit words of XXH3's default secret (its `kSecret`, little-endian).
+const XXH_SECRET: [u64; 8] = [
+    0xBE4B_A423_396C_FEB8,
+    0x1CAD_21F7_2C81_017C,
+    0xDB97_9083_E96D_D4DE,
+    0x1F67_B3B7_A4A4_4072,
+    0x78E5_C0CC_4EE6_79CB,
+    0x2172_FFCC_7DD0_5A82,
+    0x8E24_43F7_7446_08B8,
+    0x4C26_3A81_E690_35E0,
+];
+
+/// The keys [`xxh3_seeded`] mixes inputs of 17-64 bytes with: XXH3's secret words with the
+/// seed added (even words) or subtracted (odd words), computed once instead of per string.
+fn xxh3_keys(seed: u64) -> [u64; 8] {
+    let mut keys = XXH_SECRET;
+    for (i, k) in keys.iter_mut().enumerate() {
+        *k = if i % 2 == 0 {
+            k.wrapping_add(seed)
+        } else {
+            k.wrapping_sub(seed)
+        };
+    }
+    keys
+}
+
+/// `xxh3_64_with_seed(x, seed)` (the same values, tested against the crate for every length up
+/// to 300 bytes): the 17-64 byte lengths of almost all shingle strings inline with the keys of
+/// [`xxh3_keys`]`(seed)`, any other length through the crate.
+#[inline(always)]
+fn xxh3_seeded(x: &[u8], seed: u64, keys: &[u64; 8]) -> u64 {
+    let n = x.len();
+    if !(17..=64).contains(&n) {
+        return xxh3_other(x, seed);
+    }
+    let word = |o: usize| u64::from_le_bytes(x[o..o + 8].try_into().unwrap());
+    let mix16 = |o: usize, k: usize| {
+        let p = u128::from(word(o) ^ keys[k]) * u128::from(word(o + 8) ^ keys[k + 1]);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let mut acc = (n as u64).wrapping_mul(XXH_PRIME64_1);
+    if n > 32 {
+        acc = acc
+            .wrapping_add(mix16(16, 4))
+            .wrapping_add(mix16(n - 32, 6));
+    }
+    acc = acc.wrapping_add(mix16(0, 0)).wrapping_add(mix16(n - 16, 2));
+    // XXH3's avalanche.
+    acc ^= acc >> 37;
+    acc = acc.wrapping_mul(0x1656_6791_9E37_79F9);
+    acc ^ (acc >> 32)
+}
+
+/// The lengths [`xxh3_seeded`] leaves to the crate (rare for shingle strings: out of line).
+#[inline(never)]
+fn xxh3_other(x: &[u8], seed: u64) -> u64 {
     xxh3_64_with_seed(x, seed)
 }
 
@@ -666,6 +870,64 @@ mod tests {
             let mut scratch = Scratch::default();
             h.signature_of_strings(strings.iter().map(|s| s.as_bytes()), &mut scratch, &mut via);
             assert_eq!(via, direct, "{bits} bits, {sketch:?}");
+        }
+    }
+
+    #[test]
+    fn seeded_xxh3_fast_path_equals_the_crate() {
+        let bytes: Vec<u8> = (0..400u64).map(|i| (fmix(i) >> 17) as u8).collect();
+        for seed in [0, 1, 7, u64::MAX, 0x9E37_79B9_7F4A_7C15] {
+            let keys = xxh3_keys(seed);
+            for start in [0, 3] {
+                for len in 0..=300 {
+                    let x = &bytes[start..start + len];
+                    assert_eq!(
+                        xxh3_seeded(x, seed, &keys),
+                        xxh3_64_with_seed(x, seed),
+                        "seed {seed}, len {len}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bins_of_strings_equal_bins_of_their_hashes() {
+        // The fused string path against hashing first and signing the hashes, for signature
+        // lengths inside and beyond `COPY_BINS` and documents around the bin count.
+        let words = [
+            "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+        ];
+        for k in [128, 120, 7, 1, 256, 300] {
+            for seed in [1, 9] {
+                let h = Hasher::with_bits(k, 5, seed, Normalization::default(), 32)
+                    .with_sketch(Sketch::Bins);
+                let mut scratch = Scratch::default();
+                for n in [0, 1, 2, 5, 50, 127, 128, 129, 400, 2000] {
+                    let strings: Vec<String> = (0..n as u64)
+                        .map(|i| {
+                            let r = fmix(i ^ (seed << 32));
+                            let len = 1 + (r % 13) as usize;
+                            (0..len)
+                                .map(|j| words[(r >> (4 + 3 * j)) as usize % words.len()])
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .collect();
+                    let hashes: Vec<u64> = strings
+                        .iter()
+                        .map(|s| xxh3_64_with_seed(s.as_bytes(), seed))
+                        .collect();
+                    let (mut direct, mut via) = (vec![0; k], vec![1; k]);
+                    h.signature(&hashes, &mut direct);
+                    h.signature_of_strings(
+                        strings.iter().map(|s| s.as_bytes()),
+                        &mut scratch,
+                        &mut via,
+                    );
+                    assert_eq!(via, direct, "k {k}, seed {seed}, n {n}");
+                }
+            }
         }
     }
 
