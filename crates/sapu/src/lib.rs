@@ -31,3 +31,29 @@ pub use config::Recipe;
 pub use doc::{Document, Outcome, Reason};
 pub use error::Error;
 pub use stage::{CorpusStage, DocStage, Stage, StageError, StageStats};
+
+#[cfg(test)]
+pub(crate) mod test_rng {
+    /// Knuth's MMIX linear congruential generator: a fixed stream from a seed, so randomised
+    /// tests see the same cases on every run and machine without a `rand` dependency.
+    pub(crate) struct Lcg(u64);
+
+    impl Lcg {
+        pub(crate) fn new(seed: u64) -> Self {
+            Lcg(seed)
+        }
+
+        pub(crate) fn next_u64(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0
+        }
+
+        /// A number below `m` from the generator's high bits (the low ones have short periods).
+        pub(crate) fn below(&mut self, m: usize) -> usize {
+            (self.next_u64() >> 33) as usize % m
+        }
+    }
+}

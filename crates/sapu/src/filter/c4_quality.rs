@@ -337,17 +337,12 @@ fn count_words_up_to(line: &str, limit: i64) -> i64 {
 fn ascii_space16(block: &[u8]) -> (u32, u32) {
     use std::arch::x86_64::*;
     let v = text::load16(block);
-    let splat = |b: u8| _mm_set1_epi8(b as i8);
-    // Signed compares: a byte from 0x80 up is negative, so in neither range.
-    let within = |lo: u8, hi: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, splat(lo - 1)),
-            _mm_cmplt_epi8(v, splat(hi + 1)),
-        )
-    };
     let space = _mm_or_si128(
-        _mm_or_si128(within(0x09, 0x0d), within(0x1c, 0x1f)),
-        _mm_cmpeq_epi8(v, splat(b' ')),
+        _mm_or_si128(
+            text::ascii_range16(v, 0x09, 0x0d),
+            text::ascii_range16(v, 0x1c, 0x1f),
+        ),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
     );
     (_mm_movemask_epi8(space) as u32, _mm_movemask_epi8(v) as u32)
 }
@@ -644,6 +639,7 @@ impl DocStage for C4Quality {
 mod tests {
     use super::*;
     use crate::filter::run_with;
+    use crate::test_rng::Lcg;
 
     fn d() -> C4QualityConfig {
         C4QualityConfig::default()
@@ -709,13 +705,8 @@ mod tests {
             "0123456789abcdef",
             "\x7f",
         ];
-        let mut state = 7u64;
-        let mut next = |m: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % m
-        };
+        let mut rng = Lcg::new(7);
+        let mut next = |m: usize| rng.below(m);
         for case in 0..3000 {
             let mut line = String::new();
             // ASCII-only lines for most cases (the block path), others mixed

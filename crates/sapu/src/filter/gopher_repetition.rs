@@ -1161,6 +1161,7 @@ impl DocStage for GopherRepetition {
 mod tests {
     use super::*;
     use crate::filter::run_with;
+    use crate::test_rng::Lcg;
 
     fn reason(c: GopherRepetitionConfig, text: &str) -> Option<String> {
         run_with(c, text, None).reason().map(str::to_string)
@@ -1377,13 +1378,8 @@ mod tests {
             "longerwordhere",
             "abcdefghijklmnopq",
         ];
-        let mut state = seed;
-        let mut next = |m: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % m
-        };
+        let mut rng = Lcg::new(seed);
+        let mut next = |m: usize| rng.below(m);
         (0..cases)
             .map(|case| {
                 let len = 3 + next(30 + 12 * case);
@@ -1603,14 +1599,12 @@ mod tests {
     /// n-grams skip the table) give datatrove's duplicated-n-gram values exactly.
     #[test]
     fn duplicated_n_grams_match_datatrove_when_few_n_grams_repeat() {
-        let mut state = 7u64;
+        let mut rng = Lcg::new(7);
         for case in 0..40 {
             let mut words: Vec<String> = Vec::new();
             let passage: Vec<String> = (0..12).map(|k| format!("p{case}x{k}")).collect();
             for i in 0..(200 + 37 * case) {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                let state = rng.next_u64();
                 match state >> 60 {
                     0 => words.extend(passage.iter().take(5 + i % 7).cloned()),
                     1 => words.push(["ab", "c", "a", "bc"][i % 4].to_string()),
@@ -1647,13 +1641,8 @@ mod tests {
             "bc",
             "longerwordhere",
         ];
-        let mut state = 11u64;
-        let mut next = |m: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % m
-        };
+        let mut rng = Lcg::new(11);
+        let mut next = |m: usize| rng.below(m);
         let mut texts: Vec<Vec<String>> = Vec::new();
         for case in 0..60 {
             let len = 5 + next(40 + 10 * case);

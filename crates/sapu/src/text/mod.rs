@@ -45,6 +45,24 @@ pub(crate) fn load16(block: &[u8]) -> std::arch::x86_64::__m128i {
     std::arch::x86_64::_mm_set_epi64x(half(8), half(0))
 }
 
+/// The bytes of `v` in `lo..=hi` (an ASCII range) as 0xff, the others as 0. The compares are
+/// signed: a byte from 0x80 up is negative, so never in the range.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+pub(crate) fn ascii_range16(
+    v: std::arch::x86_64::__m128i,
+    lo: u8,
+    hi: u8,
+) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::*;
+    debug_assert!(lo >= 1 && hi < 0x7f);
+    _mm_and_si128(
+        _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1) as i8)),
+        _mm_cmplt_epi8(v, _mm_set1_epi8((hi + 1) as i8)),
+    )
+}
+
 /// One bit per byte of `block` (sixteen bytes) for which [`MAY_END_LINE`] holds.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
@@ -53,15 +71,8 @@ fn may_end_line16(block: &[u8]) -> u32 {
     use std::arch::x86_64::*;
     let v = load16(block);
     let splat = |b: u8| _mm_set1_epi8(b as i8);
-    // Signed compares: bytes from 0x80 up are negative, so outside both ranges.
-    let within = |lo: u8, hi: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, splat(lo - 1)),
-            _mm_cmplt_epi8(v, splat(hi + 1)),
-        )
-    };
     let m = _mm_or_si128(
-        _mm_or_si128(within(0x0a, 0x0d), within(0x1c, 0x1e)),
+        _mm_or_si128(ascii_range16(v, 0x0a, 0x0d), ascii_range16(v, 0x1c, 0x1e)),
         _mm_or_si128(
             _mm_cmpeq_epi8(v, splat(0xc2)),
             _mm_cmpeq_epi8(v, splat(0xe2)),

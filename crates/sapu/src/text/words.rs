@@ -1472,6 +1472,19 @@ pub fn count_sentences<'a>(words: impl IntoIterator<Item = &'a str>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
+
+    /// The byte ranges of `words`, slices of `text`, in `text`.
+    fn ranges_in(text: &str, words: &[&str]) -> Vec<std::ops::Range<usize>> {
+        let base = text.as_ptr() as usize;
+        words
+            .iter()
+            .map(|w| {
+                let start = w.as_ptr() as usize - base;
+                start..start + w.len()
+            })
+            .collect()
+    }
 
     fn words(text: &str, rules: WordRules) -> Vec<&str> {
         let mut out = Vec::new();
@@ -1693,14 +1706,7 @@ mod tests {
         for text in texts {
             for rules in [WordRules::English, WordRules::Indonesian] {
                 let w = words(text, rules);
-                let base = text.as_ptr() as usize;
-                let spans: Vec<_> = w
-                    .iter()
-                    .map(|s| {
-                        let start = s.as_ptr() as usize - base;
-                        start..start + s.len()
-                    })
-                    .collect();
+                let spans = ranges_in(text, &w);
                 for k in 0..=spans.len() {
                     assert_eq!(
                         count_sentences_in(text, &spans[k..]),
@@ -1719,13 +1725,8 @@ mod tests {
         let pieces = [
             "a", "b", ".", "?", "!", "\u{3002}", "\"", ")", "\u{2026}", "c.",
         ];
-        let mut state = 11u64;
-        let mut next = |m: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % m
-        };
+        let mut rng = Lcg::new(11);
+        let mut next = |m: usize| rng.below(m);
         for _ in 0..500 {
             let len = next(30);
             let text = (0..len)
@@ -1734,14 +1735,7 @@ mod tests {
                 .join(" ");
             let mut ws = Vec::new();
             split_words(&text, WordRules::English, &mut ws);
-            let base = text.as_ptr() as usize;
-            let spans: Vec<_> = ws
-                .iter()
-                .map(|w| {
-                    let s = w.as_ptr() as usize - base;
-                    s..s + w.len()
-                })
-                .collect();
+            let spans = ranges_in(&text, &ws);
             let full = count_sentences_in(&text, &spans);
             assert_eq!(full, count_sentences(ws.iter().copied()), "{text}");
             for limit in 0..8 {

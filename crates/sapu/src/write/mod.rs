@@ -470,11 +470,9 @@ mod tests {
     fn zstd_output_is_identical_for_any_worker_count() {
         // More than two zstd jobs' worth of varied lines, written in uneven pieces.
         let mut data = Vec::new();
-        let mut x = 12345u64;
+        let mut rng = crate::test_rng::Lcg::new(12345);
         while data.len() < 20 << 20 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            let x = rng.next_u64();
             let line = format!(
                 "{{\"id\":\"{}\",\"text\":\"w{} v{} u{}\"}}\n",
                 x,
