@@ -420,7 +420,6 @@ impl C4Quality {
         } else {
             sentence_pieces(text, rules)
         };
-        let base = text.as_ptr() as usize;
         let phrases = (c.filter_lorem_ipsum || c.filter_javascript || c.filter_policy)
             && mentions_a_phrase(text);
         // A line can only hold a `[` or `{` the text holds: most texts need no line searched.
@@ -489,7 +488,6 @@ impl C4Quality {
             {
                 rep.sentences += match (&line, doc_words) {
                     (Cow::Borrowed(l), Some(ws)) => {
-                        let start = l.as_ptr() as usize - base;
                         // Filtering compares the total with the minimum only: counting stops
                         // where the total reaches it.
                         let limit = if c.annotate_only {
@@ -497,7 +495,7 @@ impl C4Quality {
                         } else {
                             usize::try_from(c.min_num_sentences - rep.sentences).unwrap_or(0)
                         };
-                        let spans = ws.within(start..start + l.len()).spans();
+                        let spans = ws.within(text::range_in(text, l)).spans();
                         words::count_sentences_up_to(text, spans, limit) as i64
                     }
                     _ if c.split_paragraph => {

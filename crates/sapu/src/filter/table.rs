@@ -163,11 +163,10 @@ pub(crate) fn ranges_of<'a>(
     pieces: impl Iterator<Item = &'a str>,
     out: &mut Vec<(usize, usize)>,
 ) {
-    let base = text.as_ptr() as usize;
     out.clear();
     out.extend(pieces.map(|p| {
-        let s = p.as_ptr() as usize - base;
-        (s, s + p.len())
+        let r = crate::text::range_in(text, p);
+        (r.start, r.end)
     }));
 }
 

@@ -31,6 +31,14 @@ static MAY_END_LINE: [bool; 256] = {
     t
 };
 
+/// The byte range of `piece`, a slice of `text`, within `text`.
+#[inline]
+pub(crate) fn range_in(text: &str, piece: &str) -> std::ops::Range<usize> {
+    let start = piece.as_ptr() as usize - text.as_ptr() as usize;
+    debug_assert!(start + piece.len() <= text.len(), "not a slice of the text");
+    start..start + piece.len()
+}
+
 /// The first sixteen bytes of `block` in a vector register, without `unsafe` (two 8-byte
 /// copies, which the compiler turns into one unaligned load).
 #[cfg(target_arch = "x86_64")]

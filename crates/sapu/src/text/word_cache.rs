@@ -96,7 +96,7 @@ fn relifetime<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 /// The splitter's words as byte ranges: the common ones come as ranges already, the others
 /// (as slices, through `tmp`) are turned into ranges.
 struct SpanSink<'s, 'a> {
-    base: usize,
+    text: &'a str,
     spans: &'s mut Vec<Range<usize>>,
     tmp: Vec<&'a str>,
 }
@@ -110,11 +110,9 @@ impl<'a> WordSink<'a> for SpanSink<'_, 'a> {
     #[inline]
     fn with_vec(&mut self, f: impl FnOnce(&mut Vec<&'a str>)) {
         f(&mut self.tmp);
-        let base = self.base;
-        self.spans.extend(self.tmp.drain(..).map(|w| {
-            let start = w.as_ptr() as usize - base;
-            start..start + w.len()
-        }));
+        let text = self.text;
+        self.spans
+            .extend(self.tmp.drain(..).map(|w| super::range_in(text, w)));
     }
 }
 
@@ -127,7 +125,7 @@ fn spans_of(
 ) {
     spans.clear();
     let mut sink = SpanSink {
-        base: text.as_ptr() as usize,
+        text,
         spans,
         tmp: relifetime(std::mem::take(scratch)),
     };
@@ -173,12 +171,8 @@ thread_local! {
 
 /// Byte ranges of the [`python_lines`] of `text`, into `out`.
 fn line_spans(text: &str, out: &mut Vec<Range<usize>>) {
-    let base = text.as_ptr() as usize;
     out.clear();
-    out.extend(python_lines(text).map(|l| {
-        let start = l.as_ptr() as usize - base;
-        start..start + l.len()
-    }));
+    out.extend(python_lines(text).map(|l| super::range_in(text, l)));
 }
 
 /// Call `f` with the byte ranges of the [`python_lines`] of `text`, splitting `text` only when
@@ -287,13 +281,9 @@ mod tests {
             for text in texts.iter().copied().chain([long.as_str()]) {
                 let mut plain = Vec::new();
                 super::super::words::split_words(text, rules, &mut plain);
-                let base = text.as_ptr() as usize;
                 let want: Vec<Range<usize>> = plain
                     .iter()
-                    .map(|w| {
-                        let s = w.as_ptr() as usize - base;
-                        s..s + w.len()
-                    })
+                    .map(|w| super::super::range_in(text, w))
                     .collect();
                 let mut spans = vec![0..1, 2..3];
                 spans_of(text, rules, &mut spans, &mut Vec::new());

@@ -1476,13 +1476,9 @@ mod tests {
 
     /// The byte ranges of `words`, slices of `text`, in `text`.
     fn ranges_in(text: &str, words: &[&str]) -> Vec<std::ops::Range<usize>> {
-        let base = text.as_ptr() as usize;
         words
             .iter()
-            .map(|w| {
-                let start = w.as_ptr() as usize - base;
-                start..start + w.len()
-            })
+            .map(|w| super::super::range_in(text, w))
             .collect()
     }
 
